@@ -1,0 +1,148 @@
+"""The ``ganforge`` command line: one sub-command per job.
+
+Bad input raises GanforgeError, printed here as one line on stderr with exit code 2. Each
+sub-command imports its heavy modules only when it runs, so ``ganforge presets`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from ganforge.errors import GanforgeError
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a GAN from a preset (default: dcgan-fashion-mnist)",
+        description="Train a GAN. Examples: `ganforge train`, "
+        "`ganforge train --preset wgangp-fashion-mnist --set train.images=2e6`, "
+        "`ganforge train --resume runs/2026-11-22-101500-dcgan-fashion-mnist`.",
+    )
+    p.add_argument("--preset", default=None, help="preset name (see `ganforge presets`) or a YAML file")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a config field, e.g. --set train.images=2e6 (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--data", help="shortcut for --set data.source=..., e.g. folder:/path/to/images")
+    p.add_argument("--out", help="parent folder for the run folder (default: runs)")
+    p.add_argument("--name", help="run name (default: the preset's)")
+    p.add_argument("--resume", metavar="RUN", help="continue RUN from its newest checkpoint")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in CI logs)")
+    p.add_argument("--help-config", action="store_true", help="list every config key and exit")
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ganforge.config import field_docs, load_config
+
+    if args.help_config:
+        for key, default, doc in field_docs():
+            print(f"{key:28s} {default:22s} {doc}")
+        return 0
+    overrides = list(args.overrides)
+    if args.data:
+        overrides.append(f"data.source={args.data}")
+    if args.out:
+        overrides.append(f"out_dir={args.out}")
+    if args.name:
+        overrides.append(f"name={args.name}")
+    if args.no_progress:
+        overrides.append("runtime.progress=false")
+
+    if args.resume:
+        if args.preset:
+            raise GanforgeError("--resume takes the run's own config: drop --preset")
+        from ganforge.train.trainer import Trainer
+
+        if args.dry_run:
+            from pathlib import Path
+
+            import yaml
+
+            from ganforge.config import config_from_dict
+
+            cfg_file = Path(args.resume) / "config.yaml"
+            if not cfg_file.is_file():
+                raise GanforgeError(f"{args.resume} is not a ganforge run folder (no config.yaml)")
+            print(config_from_dict(yaml.safe_load(cfg_file.read_text())).to_yaml(), end="")
+            return 0
+        trainer = Trainer.resume(args.resume, overrides)
+        print(f"resuming {trainer.run_dir} at {trainer.images_seen:,} images", file=sys.stderr)
+    else:
+        cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
+        if args.dry_run:
+            print(cfg.to_yaml(), end="")
+            return 0
+        from ganforge.train.trainer import Trainer
+
+        trainer = Trainer(cfg)
+        print(f"run folder: {trainer.run_dir}", file=sys.stderr)
+    for w in trainer.data.report.get("warnings", []):
+        print(f"note: {w}", file=sys.stderr)
+    try:
+        trainer.fit()
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted at {trainer.images_seen:,} images; checkpoint saved. "
+            f"Continue with: ganforge train --resume {trainer.run_dir}",
+            file=sys.stderr,
+        )
+        return 130
+    print(f"done: {trainer.run_dir}", file=sys.stderr)
+    return 0
+
+
+def _add_presets(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("presets", help="list the presets with one-line descriptions")
+    p.set_defaults(func=_run_presets)
+
+
+def _run_presets(args: argparse.Namespace) -> int:
+    import yaml
+    from importlib import resources
+
+    from ganforge.config import preset_names
+
+    for name in preset_names():
+        text = (resources.files("ganforge") / "presets" / f"{name}.yaml").read_text()
+        desc = (yaml.safe_load(text) or {}).get("description", "")
+        print(f"{name:28s} {desc}")
+    return 0
+
+
+# Each entry adds one sub-command; later commands (eval, sample, ...) register here.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_train, _add_presets]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ganforge import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ganforge", description="Train, evaluate, explore and ship GANs."
+    )
+    parser.add_argument("--version", action="version", version=f"ganforge {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except GanforgeError as e:
+        print(f"ganforge: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

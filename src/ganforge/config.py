@@ -1,0 +1,403 @@
+"""Typed run configuration: dataclasses with docstrings, YAML presets, dotted ``--set`` overrides.
+
+Every field's docstring (the string literal under it) is also its CLI help (`ganforge train --help-config`).
+Validation happens in ``__post_init__`` so a bad value fails before any data is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganforge.errors import GanforgeError
+
+
+def _choice(value: str, allowed: tuple[str, ...], key: str) -> None:
+    if value not in allowed:
+        hint = difflib.get_close_matches(value, allowed, n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise GanforgeError(f"{key}={value!r} is not one of {', '.join(allowed)}{extra}")
+
+
+@dataclass
+class DataConfig:
+    source: str = "fashion-mnist"
+    """fashion-mnist | mnist | cifar10 | folder:PATH | toy-ring | toy-grid."""
+    split: str = "train"
+    """train | test (IDX and CIFAR sets)."""
+    resolution: int = 32
+    """Side in pixels the images are brought to (resize, then centre-crop)."""
+    channels: int = 1
+    """1 (grayscale) or 3 (RGB); images are converted to this."""
+    background: str = "white"
+    """Colour that transparent pixels (RGBA, LA, palette) are composited onto: a name or #rrggbb."""
+    hflip: bool = False
+    """Random horizontal flips (augmentation, applied per batch)."""
+    cache_dir: str = ""
+    """Where downloads go; empty means $GANFORGE_CACHE or ~/.cache/ganforge."""
+    download: bool = True
+    """Fetch canonical data sets when they are not found locally."""
+    max_images: int = 0
+    """Use only the first N images (0: all)."""
+    toy_samples: int = 50_000
+    """Number of points drawn for the 2-D toy sets."""
+    toy_std: float = 0.02
+    """Standard deviation of each toy Gaussian mode (the ring has radius 2, the grid spacing 2)."""
+
+    def __post_init__(self) -> None:
+        _choice(self.split, ("train", "test"), "data.split")
+        if self.channels not in (1, 3):
+            raise GanforgeError(f"data.channels={self.channels} must be 1 or 3")
+        if self.resolution < 4:
+            raise GanforgeError(f"data.resolution={self.resolution} is too small (at least 4)")
+
+    @property
+    def is_toy(self) -> bool:
+        return self.source.startswith("toy-")
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "dcgan"
+    """mlp (the classic tutorial MLP) | dcgan | resnet (SNGAN) | toy (MLP pair for 2-D points)."""
+    z_dim: int = 100
+    """Latent size."""
+    g_width: int = 64
+    """Generator base width (channels of the last hidden conv layer; ResNet: all blocks)."""
+    d_width: int = 64
+    """Discriminator base width (channels of the first conv layer)."""
+    g_hidden: list[int] = field(default_factory=lambda: [256])
+    """Hidden sizes of the MLP / toy generator."""
+    d_hidden: list[int] = field(default_factory=lambda: [100, 50])
+    """Hidden sizes of the MLP / toy discriminator."""
+    d_norm: str = "batch"
+    """Normalisation in the DCGAN discriminator: batch | layer | none (WGAN-GP needs no batch norm)."""
+    spectral_norm: bool = False
+    """Spectral normalisation on every discriminator layer (Miyato et al. 2018)."""
+    conditional: str = "none"
+    """none | concat (label embedding concatenated to z and to D's input, cGAN) | projection (D only
+    gets the label through a projection term, Miyato & Koyama 2018; G uses conditional batch norm)."""
+    embed_dim: int = 50
+    """Size of the label embedding for concat conditioning."""
+    d_dropout: float = 0.0
+    """Dropout in the MLP discriminator."""
+
+    def __post_init__(self) -> None:
+        _choice(self.arch, ("mlp", "dcgan", "resnet", "toy"), "model.arch")
+        _choice(self.d_norm, ("batch", "layer", "none"), "model.d_norm")
+        _choice(self.conditional, ("none", "concat", "projection"), "model.conditional")
+        if self.z_dim < 1:
+            raise GanforgeError(f"model.z_dim={self.z_dim} must be positive")
+
+
+@dataclass
+class OptimConfig:
+    name: str = "adam"
+    """adam | rmsprop."""
+    lr: float = 2e-4
+    """Learning rate."""
+    betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    """Adam's (beta1, beta2); ignored by RMSprop."""
+    weight_decay: float = 0.0
+    """L2 weight decay."""
+
+    def __post_init__(self) -> None:
+        _choice(self.name, ("adam", "rmsprop"), "optim.name")
+        if len(self.betas) != 2:
+            raise GanforgeError(f"optim betas={self.betas} must be two numbers, e.g. [0.5, 0.999]")
+        if self.lr <= 0:
+            raise GanforgeError(f"optim lr={self.lr} must be positive")
+
+
+@dataclass
+class LossConfig:
+    name: str = "nonsaturating"
+    """minimax | nonsaturating | lsgan | hinge | wasserstein."""
+    gp_weight: float = 0.0
+    """WGAN-GP gradient penalty lambda (Gulrajani et al. 2017); 0 disables."""
+    r1_gamma: float = 0.0
+    """R1 penalty gamma on real data (Mescheder et al. 2018); 0 disables."""
+    r1_every: int = 1
+    """Apply R1 every N discriminator steps, scaled by N (lazy regularisation, StyleGAN2)."""
+    clip: float = 0.0
+    """WGAN weight clipping bound c (Arjovsky et al. 2017); 0 disables."""
+    label_smoothing: float = 0.0
+    """One-sided label smoothing: real targets become 1 - s (Salimans et al. 2016)."""
+
+    def __post_init__(self) -> None:
+        from ganforge.losses.adversarial import LOSSES
+
+        _choice(self.name, tuple(LOSSES), "loss.name")
+        if not 0 <= self.label_smoothing < 1:
+            raise GanforgeError("loss.label_smoothing must be in [0, 1)")
+        if self.r1_every < 1:
+            raise GanforgeError("loss.r1_every must be at least 1")
+
+
+@dataclass
+class TrainConfig:
+    images: int = 300_000
+    """Length of the run in real images shown to the discriminator."""
+    batch_size: int = 64
+    """Images per step."""
+    n_critic: int = 1
+    """Discriminator steps per generator step."""
+    ema_halflife: int = 10_000
+    """Generator EMA half-life in images (0 disables EMA); batch-size independent."""
+    ema_rampup: float = 0.05
+    """EMA half-life is at most this fraction of images seen so far (early EMA tracks fast); 0: off."""
+    lr_schedule: str = "constant"
+    """constant | linear (decays to 0 over the second half of the run)."""
+    seed: int = 0
+    """Seed for weights, noise and data order."""
+    log_every: int = 2_000
+    """Images between metrics.csv rows (scalars are read from the device only then)."""
+    sample_every: int = 20_000
+    """Images between sample grids on fixed noise."""
+    checkpoint_every: int = 50_000
+    """Images between checkpoints."""
+    keep_checkpoints: int = 3
+    """How many recent checkpoints to keep."""
+    grid_size: int = 64
+    """Samples in each grid (a square number looks best)."""
+
+    def __post_init__(self) -> None:
+        _choice(self.lr_schedule, ("constant", "linear"), "train.lr_schedule")
+        for k in ("images", "batch_size", "n_critic", "log_every", "sample_every"):
+            if getattr(self, k) < 1:
+                raise GanforgeError(f"train.{k}={getattr(self, k)} must be at least 1")
+        if self.checkpoint_every < 1 or self.keep_checkpoints < 1:
+            raise GanforgeError("train.checkpoint_every and train.keep_checkpoints must be >= 1")
+
+
+@dataclass
+class RuntimeConfig:
+    device: str = "auto"
+    """auto | cpu | cuda | cuda:N."""
+    precision: str = "fp32"
+    """fp32 | bf16 (autocast) | fp16 (autocast + grad scaler, CUDA only)."""
+    channels_last: bool = True
+    """NHWC memory layout for conv nets (faster convolutions on CPU and GPU)."""
+    threads: int = 0
+    """CPU threads for PyTorch (0: leave PyTorch's default)."""
+    progress: bool = True
+    """Show a progress bar."""
+    tensorboard: bool = True
+    """Write TensorBoard events when tensorboard is installed."""
+
+    def __post_init__(self) -> None:
+        _choice(self.precision, ("fp32", "bf16", "fp16"), "runtime.precision")
+
+
+@dataclass
+class Config:
+    name: str = "dcgan-fashion-mnist"
+    """Run name; the run folder is OUT_DIR/DATE-NAME."""
+    description: str = ""
+    """One line shown by `ganforge presets`."""
+    out_dir: str = "runs"
+    """Parent folder of run folders."""
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    g_optim: OptimConfig = field(default_factory=OptimConfig)
+    d_optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+    def __post_init__(self) -> None:
+        if self.loss.clip > 0 and self.loss.gp_weight > 0:
+            raise GanforgeError("loss.clip and loss.gp_weight are two alternatives: set one to 0")
+        if self.model.arch == "toy" and not self.data.is_toy:
+            raise GanforgeError("model.arch=toy needs data.source=toy-ring or toy-grid")
+        if self.data.is_toy and self.model.arch != "toy":
+            raise GanforgeError(f"data.source={self.data.source} needs model.arch=toy")
+        if self.model.arch == "resnet" and self.data.resolution != 32:
+            raise GanforgeError("model.arch=resnet is built for 32 px: set data.resolution=32")
+        if self.model.arch == "dcgan" and self.data.resolution not in (28, 32, 64):
+            raise GanforgeError(
+                f"model.arch=dcgan supports data.resolution 28, 32 or 64, not {self.data.resolution}"
+            )
+        if self.model.d_norm == "batch" and self.loss.gp_weight > 0 and self.model.arch == "dcgan":
+            raise GanforgeError(
+                "the gradient penalty is per-sample and batch norm mixes samples: "
+                "set model.d_norm=layer or none for WGAN-GP"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+# --------------------------------------------------------------------------- building from dicts
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; allow the lossless conversions YAML needs."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return _coerce(value, typing.get_args(tp)[0], key)
+    if origin is list:
+        if isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, list):
+            raise GanforgeError(f"{key} must be a list, got {value!r}")
+        (inner,) = typing.get_args(tp)
+        return [_coerce(v, inner, f"{key}[{i}]") for i, v in enumerate(value)]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise GanforgeError(f"{key} must be true or false, got {value!r}")
+    if tp is int:
+        # 2e6 arrives from YAML as a float or even a string; accept it when it is a whole number.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise GanforgeError(f"{key} must be an integer, got {value!r}") from None
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise GanforgeError(f"{key} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise GanforgeError(f"{key} must be a number, got {value!r}") from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise GanforgeError(f"{key} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise GanforgeError(f"{key} must be a string, got {value!r}")
+    raise TypeError(f"unsupported config type {tp} for {key}")
+
+
+def from_dict(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a nested dict, rejecting unknown keys with a suggestion."""
+    if not isinstance(data, dict):
+        raise GanforgeError(f"{prefix or 'config'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if key not in names:
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            extra = f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
+            raise GanforgeError(f"unknown config key {full!r}{extra}")
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            kwargs[key] = from_dict(tp, value, f"{full}.")
+        else:
+            kwargs[key] = _coerce(value, tp, full)
+    return cls(**kwargs)
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = tree
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise GanforgeError(f"cannot set {dotted!r}: {p!r} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"train.images=2e6"`` -> ``("train.images", 2000000.0)``; the value is read as YAML."""
+    if "=" not in text:
+        raise GanforgeError(f"--set {text!r} must look like section.key=value, e.g. train.images=2e6")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+# --------------------------------------------------------------------------- presets
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("ganforge") / "presets"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_dict(name: str) -> dict[str, Any]:
+    path = Path(name)
+    if name.endswith((".yaml", ".yml")):
+        if not path.is_file():
+            raise GanforgeError(f"config file {name} does not exist")
+        text = path.read_text()
+    else:
+        names = preset_names()
+        if name not in names:
+            hint = difflib.get_close_matches(name, names, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise GanforgeError(
+                f"unknown preset {name!r}{extra} (run `ganforge presets` to list them)"
+            )
+        text = (resources.files("ganforge") / "presets" / f"{name}.yaml").read_text()
+    try:
+        tree = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise GanforgeError(f"{name}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(tree, dict):
+        raise GanforgeError(f"{name}: a config must be a YAML mapping")
+    return tree
+
+
+def load_config(
+    preset: str = "dcgan-fashion-mnist",
+    overrides: dict[str, Any] | list[str] | None = None,
+) -> Config:
+    """A preset name (or a YAML path) plus dotted overrides -> validated Config."""
+    tree = preset_dict(preset)
+    items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
+    for key, value in items:
+        _set_dotted(tree, key, value)
+    return from_dict(Config, tree)
+
+
+def config_from_dict(tree: dict[str, Any]) -> Config:
+    return from_dict(Config, tree)
+
+
+def field_docs(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted key, default, docstring) for every field: the `--help-config` table."""
+    import ast
+    import inspect
+
+    docs: dict[str, str] = {}
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for a, b in zip(body, body[1:]):
+        if (
+            isinstance(a, ast.AnnAssign)
+            and isinstance(b, ast.Expr)
+            and isinstance(b.value, ast.Constant)
+        ):
+            docs[a.target.id] = " ".join(str(b.value.value).split())  # type: ignore[union-attr]
+    rows: list[tuple[str, str, str]] = []
+    hints = typing.get_type_hints(cls)
+    default = cls()
+    for f in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[f.name]):
+            rows += field_docs(hints[f.name], f"{prefix}{f.name}.")
+        else:
+            rows.append((f"{prefix}{f.name}", repr(getattr(default, f.name)), docs.get(f.name, "")))
+    return rows

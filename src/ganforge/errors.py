@@ -1,0 +1,9 @@
+"""The one exception type that means "the user gave us something wrong".
+
+The CLI turns it into a one-line message and exit code 2; everything else is a bug and keeps its
+traceback.
+"""
+
+
+class GanforgeError(Exception):
+    """Bad input (config, data, checkpoint, command line): the message says what and how to fix it."""

@@ -1,0 +1,26 @@
+"""Schedules as pure functions of images seen (never of steps, so batch size can change)."""
+
+from __future__ import annotations
+
+
+def lr_factor(kind: str, images_seen: int, total_images: int) -> float:
+    """constant: 1. linear: 1 for the first half, then linearly to 0 (CycleGAN's schedule, Zhu et
+    al. 2017, section 7, expressed in images)."""
+    if kind == "constant":
+        return 1.0
+    half = total_images / 2
+    if images_seen <= half:
+        return 1.0
+    return max(0.0, 1.0 - (images_seen - half) / max(total_images - half, 1))
+
+
+def ema_beta(batch_size: int, images_seen: int, halflife: int, rampup: float) -> float:
+    """Per-step EMA decay whose half-life is ``halflife`` images (Karras et al. 2020, StyleGAN2-ADA,
+    training_loop.py: ema_kimg with ema_rampup). Early on the half-life is capped at ``rampup`` x the
+    images seen so far, so the average is not dominated by the random initial weights."""
+    if halflife <= 0:
+        return 0.0
+    h = float(halflife)
+    if rampup > 0:
+        h = min(h, images_seen * rampup)
+    return 0.5 ** (batch_size / max(h, 1e-8))

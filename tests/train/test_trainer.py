@@ -1,0 +1,117 @@
+"""The training loop: run folder, exact resume, NaN handling, mismatched checkpoints."""
+
+import json
+
+import pytest
+import torch
+from conftest import tiny_overrides
+
+from ganforge.config import load_config
+from ganforge.errors import GanforgeError
+from ganforge.train import checkpoint as ckpt
+from ganforge.train.trainer import COLUMNS, Trainer
+
+
+def _states_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize(
+    "preset,per_iter", [("dcgan-fashion-mnist", 32), ("wgangp-fashion-mnist", 160)]
+)
+def test_resume_is_exact(tmp_path, tiny_data, preset, per_iter):
+    n = 16 * per_iter if per_iter == 32 else 4 * per_iter
+    ov = tiny_overrides(tmp_path, **{"train.images": n, "train.checkpoint_every": n // 2,
+                                     "train.log_every": per_iter, "train.sample_every": n // 2})
+    straight = Trainer(load_config(preset, ov), data=tiny_data).fit()
+    half = Trainer(load_config(preset, {**ov, "train.images": n // 2}), data=tiny_data).fit()
+    resumed = Trainer.resume(half.run_dir, [f"train.images={n}"], data=tiny_data).fit()
+    assert resumed.images_seen == straight.images_seen == n
+    for name in ("G", "D"):
+        assert _states_equal(straight.task.nets[name].state_dict(), resumed.task.nets[name].state_dict())
+    assert _states_equal(straight.ema["G"].model.state_dict(), resumed.ema["G"].model.state_dict())
+    opt_a = straight.task.opt_d.state_dict()["state"]
+    opt_b = resumed.task.opt_d.state_dict()["state"]
+    assert all(_states_equal(opt_a[k], opt_b[k]) for k in opt_a)
+    # Identical losses, row for row (log boundaries align with the checkpoint).
+    rows_a = (straight.run_dir / "metrics.csv").read_text().splitlines()
+    rows_b = (resumed.run_dir / "metrics.csv").read_text().splitlines()
+    cut = COLUMNS.index("lr_d") + 1  # img/s and wall time differ, of course
+    assert [r.split(",")[:cut] for r in rows_a] == [r.split(",")[:cut] for r in rows_b]
+
+
+def test_run_folder_has_everything(tmp_path, tiny_data):
+    t = Trainer(load_config("cgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data).fit()
+    d = t.run_dir
+    for f in ("config.yaml", "metrics.csv", "losses.png", "data_report.json", "run.json"):
+        assert (d / f).is_file(), f
+    assert (d / "samples" / "reals.png").is_file()
+    assert len(list((d / "samples").glob("fakes-*.png"))) == 2
+    assert len(ckpt.list_checkpoints(d / "checkpoints")) == 2
+    info = json.loads((d / "run.json").read_text())
+    assert info["status"] == "finished" and info["images_seen"] == 512
+    header, *rows = (d / "metrics.csv").read_text().splitlines()
+    assert header.split(",") == COLUMNS and len(rows) == 4
+    first = dict(zip(COLUMNS, rows[0].split(",")))
+    assert float(first["d_grad_norm"]) > 0 and float(first["img_per_s"]) > 0
+    assert 0 < float(first["d_real"]) < 1  # a probability for the BCE game
+
+
+def test_keep_last_k_checkpoints(tmp_path, tiny_data):
+    ov = tiny_overrides(tmp_path, **{"train.checkpoint_every": 64, "train.keep_checkpoints": 3})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    names = [p.name for p in ckpt.list_checkpoints(t.run_dir / "checkpoints")]
+    assert names == [ckpt.checkpoint_name(n) for n in (384, 448, 512)]
+
+
+def test_nan_stops_the_run_and_keeps_last_good_checkpoint(tmp_path, tiny_data):
+    t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
+    real_loss = t.task.d_loss_fn
+    calls = {"n": 0}
+
+    def poisoned(real, fake, target):
+        calls["n"] += 1
+        loss = real_loss(real, fake, target)
+        return loss * float("nan") if calls["n"] > 9 else loss  # after the 256-image checkpoint
+
+    t.task.d_loss_fn = poisoned
+    with pytest.raises(GanforgeError, match=r"d_loss.*NaN/inf.*last good checkpoint.*000000000256"):
+        t.fit()
+    names = [p.name for p in ckpt.list_checkpoints(t.run_dir / "checkpoints")]
+    assert names == [ckpt.checkpoint_name(256)]
+    assert json.loads((t.run_dir / "run.json").read_text())["status"] == "failed"
+
+
+def test_resume_with_another_model_fails_clearly(tmp_path, tiny_data):
+    ov = tiny_overrides(tmp_path, **{"train.images": 256})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    with pytest.raises(GanforgeError, match="does not match"):
+        Trainer.resume(t.run_dir, ["model.g_width=16"], data=tiny_data)
+
+
+def test_resume_errors(tmp_path, tiny_data):
+    with pytest.raises(GanforgeError, match="not a ganforge run folder"):
+        Trainer.resume(tmp_path)
+    ov = tiny_overrides(tmp_path, **{"train.images": 256})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    for p in ckpt.list_checkpoints(t.run_dir / "checkpoints"):
+        p.unlink()
+    with pytest.raises(GanforgeError, match="no checkpoint"):
+        Trainer.resume(t.run_dir, data=tiny_data)
+
+
+def test_g_phase_computes_no_discriminator_gradients(tmp_path, tiny_data):
+    t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
+    batch = t._batch()
+    t.task.d_step(batch, t.gen, measure=False)
+    t.task.opt_d.zero_grad(set_to_none=True)
+    t.task.g_step(batch, t.gen, measure=False)
+    assert all(p.grad is None for p in t.task.D.parameters())
+    assert all(p.requires_grad for p in t.task.D.parameters())  # unfrozen afterwards
+    assert any(p.grad is not None for p in t.task.G.parameters())
+
+
+def test_batch_larger_than_data_fails(tmp_path, tiny_data):
+    with pytest.raises(GanforgeError, match="larger than the data set"):
+        Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path, **{"train.batch_size": 1000})),
+                data=tiny_data)  # fmt: skip
