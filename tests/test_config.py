@@ -15,8 +15,16 @@ from ganforge.errors import GanforgeError
 
 def test_every_preset_parses_and_round_trips():
     names = preset_names()
-    assert {"vanilla-mnist-mlp", "dcgan-fashion-mnist", "cgan-fashion-mnist", "wgan-fashion-mnist",
-            "wgangp-fashion-mnist", "sngan-cifar10", "dcgan-folder-64", "toy-ring-mlp"} <= set(names)  # fmt: skip
+    assert {
+        "vanilla-mnist-mlp",
+        "dcgan-fashion-mnist",
+        "cgan-fashion-mnist",
+        "wgan-fashion-mnist",
+        "wgangp-fashion-mnist",
+        "sngan-cifar10",
+        "dcgan-folder-64",
+        "toy-ring-mlp",
+    } <= set(names)
     import yaml
 
     for name in names:
@@ -30,10 +38,18 @@ def test_every_preset_parses_and_round_trips():
 def test_preset_values_from_the_papers():
     wgan = load_config("wgan-fashion-mnist")
     assert (wgan.loss.clip, wgan.d_optim.name, wgan.d_optim.lr, wgan.train.n_critic) == (
-        0.01, "rmsprop", 5e-5, 5)  # fmt: skip
+        0.01,
+        "rmsprop",
+        5e-5,
+        5,
+    )
     gp = load_config("wgangp-fashion-mnist")
     assert (gp.loss.gp_weight, gp.train.n_critic, gp.d_optim.lr, gp.d_optim.betas) == (
-        10.0, 5, 1e-4, [0.0, 0.9])  # fmt: skip
+        10.0,
+        5,
+        1e-4,
+        [0.0, 0.9],
+    )
     mlp = load_config("vanilla-mnist-mlp")
     assert mlp.train.n_critic == 2 and mlp.model.d_hidden == [100, 50]
 
@@ -97,5 +113,7 @@ def test_field_docs_cover_every_field():
     rows = field_docs()
     keys = {k for k, _, _ in rows}
     assert "train.images" in keys and "loss.gp_weight" in keys
-    assert all(doc for k, _, doc in rows if k not in ("data", "model")), [k for k, _, d in rows if not d]
+    assert all(doc for k, _, doc in rows if k not in ("data", "model")), [
+        k for k, _, d in rows if not d
+    ]
     assert Config().name == "dcgan-fashion-mnist"

@@ -21,11 +21,17 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "`ganforge train --preset wgangp-fashion-mnist --set train.images=2e6`, "
         "`ganforge train --resume runs/2026-11-22-101500-dcgan-fashion-mnist`.",
     )
-    p.add_argument("--preset", default=None, help="preset name (see `ganforge presets`) or a YAML file")
     p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--preset", default=None, help="preset name (see `ganforge presets`) or a YAML file"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override a config field, e.g. --set train.images=2e6 (repeatable)",
-    )  # fmt: skip
+    )
     p.add_argument("--data", help="shortcut for --set data.source=..., e.g. folder:/path/to/images")
     p.add_argument("--out", help="parent folder for the run folder (default: runs)")
     p.add_argument("--name", help="run name (default: the preset's)")
@@ -102,8 +108,9 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_presets(args: argparse.Namespace) -> int:
-    import yaml
     from importlib import resources
+
+    import yaml
 
     from ganforge.config import preset_names
 

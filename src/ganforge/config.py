@@ -182,8 +182,8 @@ class TrainConfig:
 class RuntimeConfig:
     device: str = "auto"
     """auto | cpu | cuda | cuda:N."""
-    precision: str = "fp32"
-    """fp32 | bf16 (autocast) | fp16 (autocast + grad scaler, CUDA only)."""
+    precision: str = "auto"
+    """auto (bf16 autocast where the device computes bf16 natively, else fp32) | fp32 | bf16."""
     channels_last: bool = True
     """NHWC memory layout for conv nets (faster convolutions on CPU and GPU)."""
     threads: int = 0
@@ -194,7 +194,7 @@ class RuntimeConfig:
     """Write TensorBoard events when tensorboard is installed."""
 
     def __post_init__(self) -> None:
-        _choice(self.precision, ("fp32", "bf16", "fp16"), "runtime.precision")
+        _choice(self.precision, ("auto", "fp32", "bf16"), "runtime.precision")
 
 
 @dataclass
@@ -320,7 +320,9 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
 def parse_override(text: str) -> tuple[str, Any]:
     """``"train.images=2e6"`` -> ``("train.images", 2000000.0)``; the value is read as YAML."""
     if "=" not in text:
-        raise GanforgeError(f"--set {text!r} must look like section.key=value, e.g. train.images=2e6")
+        raise GanforgeError(
+            f"--set {text!r} must look like section.key=value, e.g. train.images=2e6"
+        )
     key, raw = text.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
@@ -367,7 +369,9 @@ def load_config(
 ) -> Config:
     """A preset name (or a YAML path) plus dotted overrides -> validated Config."""
     tree = preset_dict(preset)
-    items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
+    items = (
+        overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
+    )
     for key, value in items:
         _set_dotted(tree, key, value)
     return from_dict(Config, tree)

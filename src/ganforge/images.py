@@ -17,7 +17,9 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
     return x.detach().float().add(1).mul(127.5).round_().clamp_(0, 255).to(torch.uint8).cpu()
 
 
-def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2, fill: int = 0) -> np.ndarray:
+def make_grid(
+    images: torch.Tensor, nrow: int | None = None, pad: int = 2, fill: int = 0
+) -> np.ndarray:
     """(N, C, H, W) uint8 -> (rows*(H+pad)+pad, cols*(W+pad)+pad, C) uint8, row-major order."""
     n, c, h, w = images.shape
     cols = nrow or math.ceil(math.sqrt(n))

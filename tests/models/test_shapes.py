@@ -15,9 +15,16 @@ CASES = [("dcgan", r) for r in (28, 32, 64)] + [("resnet", 32), ("mlp", 28), ("m
 def test_generator_and_discriminator_shapes(arch, res, channels, conditional):
     cfg = Config(
         data=DataConfig(resolution=res, channels=channels),
-        model=ModelConfig(arch=arch, conditional=conditional, g_width=8, d_width=8,
-                          spectral_norm=arch == "resnet", g_hidden=[16], d_hidden=[16]),
-    )  # fmt: skip
+        model=ModelConfig(
+            arch=arch,
+            conditional=conditional,
+            g_width=8,
+            d_width=8,
+            spectral_norm=arch == "resnet",
+            g_hidden=[16],
+            d_hidden=[16],
+        ),
+    )
     G, D = build_generator(cfg, 10), build_discriminator(cfg, 10)
     z, y = torch.randn(3, cfg.model.z_dim), torch.tensor([0, 4, 9])
     x = G(z, y)
@@ -49,7 +56,9 @@ def test_dcgan_init_is_normal_002():
     torch.manual_seed(0)
     cfg = Config(model=ModelConfig(g_width=64))
     G = build_generator(cfg)
-    w = torch.cat([m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)])
+    w = torch.cat(
+        [m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    )
     assert abs(w.mean().item()) < 1e-3 and w.std().item() == pytest.approx(0.02, rel=0.05)
 
 

@@ -22,7 +22,9 @@ def test_round_trip_keeps_structure(tmp_path):
     back = ckpt.load(path)
     assert back["optim"]["param_groups"][0]["betas"] == (0.5, 0.9)
     assert set(back["optim"]["state"]) == {0}  # int keys survive JSON
-    assert torch.equal(back["optim"]["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert torch.equal(
+        back["optim"]["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"]
+    )
     assert torch.equal(back["rng"], state["rng"])
     assert back["nested"]["tuple"] == (1, 2.5, "x")
     assert back["nested"]["list"][1] is None and back["nested"]["list"][2] is True
@@ -54,6 +56,9 @@ def test_listing_and_pruning(tmp_path):
         ckpt.atomic_save(tmp_path / ckpt.checkpoint_name(n), {"x": torch.zeros(1)})
     (tmp_path / "notes.txt").write_text("x")
     assert [p.name for p in ckpt.list_checkpoints(tmp_path)] == [
-        ckpt.checkpoint_name(20), ckpt.checkpoint_name(100), ckpt.checkpoint_name(3000)]  # fmt: skip
+        ckpt.checkpoint_name(20),
+        ckpt.checkpoint_name(100),
+        ckpt.checkpoint_name(3000),
+    ]
     ckpt.prune(tmp_path, 2)
     assert [p.name for p in ckpt.list_checkpoints(tmp_path)][0] == ckpt.checkpoint_name(100)

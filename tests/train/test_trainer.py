@@ -4,12 +4,12 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_overrides
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
 from ganforge.train import checkpoint as ckpt
 from ganforge.train.trainer import COLUMNS, Trainer
+from helpers import tiny_overrides
 
 
 def _states_equal(a: dict, b: dict) -> bool:
@@ -21,14 +21,23 @@ def _states_equal(a: dict, b: dict) -> bool:
 )
 def test_resume_is_exact(tmp_path, tiny_data, preset, per_iter):
     n = 16 * per_iter if per_iter == 32 else 4 * per_iter
-    ov = tiny_overrides(tmp_path, **{"train.images": n, "train.checkpoint_every": n // 2,
-                                     "train.log_every": per_iter, "train.sample_every": n // 2})
+    ov = tiny_overrides(
+        tmp_path,
+        **{
+            "train.images": n,
+            "train.checkpoint_every": n // 2,
+            "train.log_every": per_iter,
+            "train.sample_every": n // 2,
+        },
+    )
     straight = Trainer(load_config(preset, ov), data=tiny_data).fit()
     half = Trainer(load_config(preset, {**ov, "train.images": n // 2}), data=tiny_data).fit()
     resumed = Trainer.resume(half.run_dir, [f"train.images={n}"], data=tiny_data).fit()
     assert resumed.images_seen == straight.images_seen == n
     for name in ("G", "D"):
-        assert _states_equal(straight.task.nets[name].state_dict(), resumed.task.nets[name].state_dict())
+        assert _states_equal(
+            straight.task.nets[name].state_dict(), resumed.task.nets[name].state_dict()
+        )
     assert _states_equal(straight.ema["G"].model.state_dict(), resumed.ema["G"].model.state_dict())
     opt_a = straight.task.opt_d.state_dict()["state"]
     opt_b = resumed.task.opt_d.state_dict()["state"]
@@ -113,5 +122,9 @@ def test_g_phase_computes_no_discriminator_gradients(tmp_path, tiny_data):
 
 def test_batch_larger_than_data_fails(tmp_path, tiny_data):
     with pytest.raises(GanforgeError, match="larger than the data set"):
-        Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path, **{"train.batch_size": 1000})),
-                data=tiny_data)  # fmt: skip
+        Trainer(
+            load_config(
+                "dcgan-fashion-mnist", tiny_overrides(tmp_path, **{"train.batch_size": 1000})
+            ),
+            data=tiny_data,
+        )

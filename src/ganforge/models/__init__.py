@@ -15,7 +15,9 @@ from ganforge.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 
 def data_shape(cfg: Config) -> tuple[int, ...]:
-    return (2,) if cfg.data.is_toy else (cfg.data.channels, cfg.data.resolution, cfg.data.resolution)
+    return (
+        (2,) if cfg.data.is_toy else (cfg.data.channels, cfg.data.resolution, cfg.data.resolution)
+    )
 
 
 def build_generator(cfg: Config, num_classes: int = 0) -> nn.Module:
@@ -24,9 +26,7 @@ def build_generator(cfg: Config, num_classes: int = 0) -> nn.Module:
     if m.arch in ("mlp", "toy"):
         return MLPGenerator(m.z_dim, m.g_hidden, shape, k, m.embed_dim, tanh=m.arch == "mlp")
     if m.arch == "dcgan":
-        return DCGANGenerator(
-            m.z_dim, shape[0], shape[1], m.g_width, k, m.conditional, m.embed_dim
-        )
+        return DCGANGenerator(m.z_dim, shape[0], shape[1], m.g_width, k, m.conditional, m.embed_dim)
     return ResNetGenerator(m.z_dim, shape[0], m.g_width, k, m.conditional, m.embed_dim)
 
 

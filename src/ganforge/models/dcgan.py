@@ -82,7 +82,9 @@ class DCGANDiscriminator(nn.Module):
         in_ch = channels + (1 if self.plane is not None else 0)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip([in_ch, *widths], widths)):
-            layers.append(sn(nn.Conv2d(a, b, 4, 2, 1, bias=i == 0 or norm == "none"), spectral_norm))
+            layers.append(
+                sn(nn.Conv2d(a, b, 4, 2, 1, bias=i == 0 or norm == "none"), spectral_norm)
+            )
             if i > 0:  # the paper leaves the first layer un-normalised
                 layers.append(norm2d(norm, b))
             layers.append(nn.LeakyReLU(0.2))

@@ -66,8 +66,10 @@ class MLPDiscriminator(nn.Module):
         sizes = [math.prod(in_shape) + (embed_dim if num_classes else 0), *hidden]
         layers = [*_mlp(sizes, dropout), nn.Linear(sizes[-1], 1)]
         if spectral_norm:
-            layers = [nn.utils.parametrizations.spectral_norm(m) if isinstance(m, nn.Linear) else m
-                      for m in layers]
+            layers = [
+                nn.utils.parametrizations.spectral_norm(m) if isinstance(m, nn.Linear) else m
+                for m in layers
+            ]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -78,7 +78,9 @@ class ResNetGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.width = z_dim, width
         self.embed = (
-            nn.Embedding(num_classes, embed_dim) if num_classes and conditional == "concat" else None
+            nn.Embedding(num_classes, embed_dim)
+            if num_classes and conditional == "concat"
+            else None
         )
         n_cbn = num_classes if conditional == "projection" else 0
         self.cond = n_cbn > 0
@@ -109,7 +111,9 @@ class ResNetDiscriminator(nn.Module):
         conditional: str = "none",
     ) -> None:
         super().__init__()
-        self.plane = LabelPlane(num_classes, 32) if num_classes and conditional == "concat" else None
+        self.plane = (
+            LabelPlane(num_classes, 32) if num_classes and conditional == "concat" else None
+        )
         in_ch = channels + (1 if self.plane is not None else 0)
         self.blocks = nn.Sequential(
             DBlock(in_ch, width, down=True, first=True, use_sn=spectral_norm),  # 16

@@ -44,8 +44,11 @@ def plot_losses(csv_path: Path, out: Path) -> None:
         return
     plt = _figure()
     x = [i / 1000 for i in cols["images"]]
-    panels = [("losses", ["d_loss", "g_loss"]), ("D outputs", ["d_real", "d_fake"]),
-              ("regularisers / grad norms", ["gp", "r1", "d_grad_norm", "g_grad_norm"])]  # fmt: skip
+    panels = [
+        ("losses", ["d_loss", "g_loss"]),
+        ("D outputs", ["d_real", "d_fake"]),
+        ("regularisers / grad norms", ["gp", "r1", "d_grad_norm", "g_grad_norm"]),
+    ]
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
     for ax, (title, keys) in zip(axes, panels):
         for k in keys:

@@ -36,7 +36,9 @@ class GANTask:
 
     ema_targets = ("G",)
 
-    def __init__(self, cfg: Config, num_classes: int, device: torch.device) -> None:
+    def __init__(
+        self, cfg: Config, num_classes: int, device: torch.device, precision: str = "fp32"
+    ) -> None:
         self.cfg = cfg
         self.device = device
         self.num_classes = num_classes if cfg.model.conditional != "none" else 0
@@ -55,7 +57,7 @@ class GANTask:
         self.reuse_fake = cfg.train.n_critic == 1
         self._fake: tuple[Tensor, Tensor | None] | None = None
         self.d_steps = 0
-        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.runtime.precision)
+        self.amp_dtype = torch.bfloat16 if precision == "bf16" else None
 
     # ------------------------------------------------------------------ what the Trainer checkpoints
     @property

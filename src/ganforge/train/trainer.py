@@ -18,7 +18,6 @@ Run folder (``out_dir/DATE-NAME``)::
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import json
 import math
@@ -40,21 +39,25 @@ from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.train import checkpoint as ckpt
 from ganforge.train.ema import EMA
 from ganforge.train.gan_task import GANTask
+from ganforge.train.runtime import resolve_device, resolve_precision
 from ganforge.train.schedules import ema_beta, lr_factor
 
 COLUMNS = [
-    "images", "g_steps", "d_loss", "g_loss", "d_real", "d_fake", "gp", "r1",
-    "d_grad_norm", "g_grad_norm", "lr_g", "lr_d", "img_per_s", "wall_s",
-]  # fmt: skip
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise GanforgeError(f"runtime.device={name} but no CUDA device is available; use cpu or auto")
-    return dev
+    "images",
+    "g_steps",
+    "d_loss",
+    "g_loss",
+    "d_real",
+    "d_fake",
+    "gp",
+    "r1",
+    "d_grad_norm",
+    "g_grad_norm",
+    "lr_g",
+    "lr_d",
+    "img_per_s",
+    "wall_s",
+]
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -76,8 +79,7 @@ class Trainer:
         if rt.threads > 0:
             torch.set_num_threads(rt.threads)
         self.device = resolve_device(rt.device)
-        if rt.precision == "fp16" and self.device.type != "cuda":
-            raise GanforgeError("runtime.precision=fp16 needs a CUDA device; use bf16 or fp32 on CPU")
+        self.precision = resolve_precision(rt.precision, self.device)
         torch.manual_seed(cfg.train.seed)
         if data is None:
             from ganforge.data import load_data
@@ -89,10 +91,12 @@ class Trainer:
                 f"train.batch_size={cfg.train.batch_size} is larger than the data set "
                 f"({len(self.data)} images): lower it"
             )
-        self.task = GANTask(cfg, self.data.num_classes, self.device)
-        self.ema = {k: EMA(self.task.nets[k]) for k in self.task.ema_targets} if (
-            cfg.train.ema_halflife > 0
-        ) else {}
+        self.task = GANTask(cfg, self.data.num_classes, self.device, self.precision)
+        self.ema = (
+            {k: EMA(self.task.nets[k]) for k in self.task.ema_targets}
+            if (cfg.train.ema_halflife > 0)
+            else {}
+        )
         self.sampler = IndexSampler(len(self.data), cfg.train.batch_size, cfg.train.seed)
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
         # Data lives on the training device when it fits (always the case on CPU).
@@ -165,8 +169,12 @@ class Trainer:
             "meta": {
                 "ganforge": ganforge.__version__,
                 "model": self.cfg.to_dict()["model"],
-                "data": {"channels": self.cfg.data.channels, "resolution": self.cfg.data.resolution,
-                         "source": self.cfg.data.source, "num_classes": self.data.num_classes},
+                "data": {
+                    "channels": self.cfg.data.channels,
+                    "resolution": self.cfg.data.resolution,
+                    "source": self.cfg.data.source,
+                    "num_classes": self.data.num_classes,
+                },
             },
         }
         if self.device.type == "cuda":
@@ -214,14 +222,18 @@ class Trainer:
         (self.run_dir / "samples").mkdir(parents=True, exist_ok=True)
         cfg_file = self.run_dir / "config.yaml"
         _write_text(cfg_file, self.cfg.to_yaml())
-        _write_text(self.run_dir / "data_report.json", json.dumps(self.data.report, indent=2) + "\n")
+        _write_text(
+            self.run_dir / "data_report.json", json.dumps(self.data.report, indent=2) + "\n"
+        )
         metrics = self.run_dir / "metrics.csv"
         if self.images_seen == 0 or not metrics.exists():
             _write_text(metrics, ",".join(COLUMNS) + "\n")
         else:
             # Rows logged after the checkpoint we resumed from are replayed: drop them.
             rows = metrics.read_text().splitlines()
-            keep = [rows[0]] + [r for r in rows[1:] if r and int(r.split(",")[0]) <= self.images_seen]
+            keep = [rows[0]] + [
+                r for r in rows[1:] if r and int(r.split(",")[0]) <= self.images_seen
+            ]
             _write_text(metrics, "\n".join(keep) + "\n")
         if self.images_seen == 0:
             self._save_samples("reals")
@@ -237,6 +249,7 @@ class Trainer:
             "wall_time_s": round(self.wall_time, 2),
             "img_per_s": round(self.images_seen / self.wall_time, 1) if self.wall_time else None,
             "device": str(self.device),
+            "precision": self.precision,
             "ganforge": ganforge.__version__,
             "torch": torch.__version__,
             "checkpoints": [p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")],
@@ -276,7 +289,9 @@ class Trainer:
         if not bool(torch.isfinite(values).all()):  # one host sync, only at log/checkpoint time
             bad = [k for k, v in self._acc.items() if not math.isfinite(float(v))]
             last = ckpt.list_checkpoints(self.run_dir / "checkpoints")
-            keep = f"the last good checkpoint is {last[-1]}" if last else "no checkpoint was written"
+            keep = (
+                f"the last good checkpoint is {last[-1]}" if last else "no checkpoint was written"
+            )
             self._write_status("failed", error=f"non-finite {', '.join(bad)}")
             raise GanforgeError(
                 f"{', '.join(bad)} became NaN/inf before image {self.images_seen} "
@@ -299,7 +314,9 @@ class Trainer:
         self._acc, self._acc_n = {}, {}
         self._last_log = (self.images_seen, now)
         line = ",".join(
-            "" if row.get(c) is None else (f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]))
+            ""
+            if row.get(c) is None
+            else (f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]))
             for c in COLUMNS
         )
         with open(self.run_dir / "metrics.csv", "a") as f:
@@ -383,9 +400,14 @@ class Trainer:
         B, total = tc.batch_size, tc.images
         per_iter = B * tc.n_critic
         self._bar = tqdm(
-            total=total, initial=min(self.images_seen, total), unit="img", unit_scale=True,
-            disable=not cfg.runtime.progress, dynamic_ncols=True, desc=cfg.name,
-        )  # fmt: skip
+            total=total,
+            initial=min(self.images_seen, total),
+            unit="img",
+            unit_scale=True,
+            disable=not cfg.runtime.progress,
+            dynamic_ncols=True,
+            desc=cfg.name,
+        )
         self._last_log = (self.images_seen, time.perf_counter())
         started = time.perf_counter() - self.wall_time
         restore = self._install_signal_handlers()

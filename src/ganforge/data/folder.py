@@ -1,0 +1,364 @@
+"""Any folder of images -> one cleaned uint8 tensor, with a report of what was skipped and why.
+
+Layout: the folder is searched recursively. If it holds no image directly but has sub-folders
+with images, each such sub-folder is a class (sorted names -> labels 0, 1, ...), as in
+torchvision's ImageFolder; otherwise everything is one class.
+
+Cleaning, per image (Pillow): EXIF orientation applied; transparency (RGBA, LA, PA, palette or
+grey/RGB with a transparent colour key) composited onto ``data.background``; 16-bit and 32-bit
+grey scaled to 8 bits by value range, not truncated; converted to grey (ITU-R 601 luma) or RGB;
+the short side resized to ``data.resolution`` with Lanczos (antialiased when shrinking) and the
+centre square kept. Unreadable files (zero bytes, truncated, corrupt, not an image) are skipped and
+listed in the report; only a folder with nothing usable is an error.
+
+Decoding runs in a thread pool (Pillow releases the GIL while decoding and resampling) and the
+results land in one preallocated (N, C, R, R) array. Folders of ``CACHE_MIN_FILES`` images or more
+are cached in the cache folder as ``.npz`` (no pickle), keyed by the file list, sizes, mtimes and
+the cleaning options, and written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, ImageColor, ImageOps
+
+from ganforge.data.dataset import ImageData
+from ganforge.errors import GanforgeError
+
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".bmp",
+        ".gif",
+        ".webp",
+        ".tif",
+        ".tiff",
+        ".ppm",
+        ".pgm",
+        ".pbm",
+        ".pnm",
+        ".tga",
+        ".ico",
+    }
+)
+CACHE_MIN_FILES = 2000
+"""Folders with at least this many image files get their cleaned tensor cached."""
+CACHE_VERSION = 1
+"""Bump when the cleaning changes, so old caches are not reused."""
+MAX_LISTED = 1000
+"""Longest skipped/ignored list kept in the report (the counts stay exact)."""
+
+
+# --------------------------------------------------------------------------- one image
+
+
+def parse_background(colour: str) -> tuple[int, int, int]:
+    """A Pillow colour name or #rrggbb -> (r, g, b); a bad value is a GanforgeError."""
+    try:
+        rgb = ImageColor.getrgb(colour)
+    except ValueError:
+        raise GanforgeError(
+            f"data.background={colour!r} is not a colour: use a name such as white, or #rrggbb"
+        ) from None
+    return rgb[0], rgb[1], rgb[2]
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """Grey images deeper than 8 bits -> "L", scaled by the range of their type."""
+    a = np.asarray(img)
+    if img.mode.startswith("I;16") or img.mode == "I":
+        # 16-bit PNG/TIFF arrive as I;16 or I. Divide by 257 maps 0..65535 onto 0..255 exactly
+        # at both ends (65535 / 257 = 255); taking the high byte would be off by up to one.
+        a = (np.clip(a.astype(np.float64), 0, 65535) / 257.0).round()
+    elif img.mode == "F":
+        # Float images have no fixed range: [0, 1] is the common convention, else assume 0..255.
+        a = a.astype(np.float64)
+        a = (
+            np.clip(a, 0, 1) * 255 if np.nanmax(a, initial=0) <= 1.0 else np.clip(a, 0, 255)
+        ).round()
+        a = np.nan_to_num(a)
+    return Image.fromarray(a.astype(np.uint8), mode="L")
+
+
+def _composite(img: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """RGBA (straight alpha) -> RGB over ``background``: out = (c * a + bg * (255 - a)) / 255."""
+    a = np.asarray(img, dtype=np.uint32)  # (H, W, 4)
+    alpha = a[..., 3:4]
+    bg = np.asarray(background, dtype=np.uint32)
+    out = (a[..., :3] * alpha + bg * (255 - alpha) + 127) // 255  # rounded integer blend
+    return Image.fromarray(out.astype(np.uint8), mode="RGB")
+
+
+def clean_image(
+    img: Image.Image, resolution: int, channels: int, background: tuple[int, int, int]
+) -> np.ndarray:
+    """A decoded Pillow image -> uint8 (channels, resolution, resolution)."""
+    img = ImageOps.exif_transpose(img)  # phone photos store rotation as a tag
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        img = _to_8bit(img)
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+    if has_alpha:
+        # convert("RGBA") resolves palettes, colour keys and premultiplied alpha into straight
+        # alpha; compositing then happens in RGB so a coloured background is honoured.
+        img = _composite(img.convert("RGBA"), background)
+    target = "L" if channels == 1 else "RGB"
+    if target == "L" and img.mode not in ("L", "1", "P", "RGB"):
+        img = img.convert("RGB")  # CMYK, YCbCr, LAB, HSV: through RGB, where luma is defined
+    if img.mode != target:
+        img = img.convert(target)  # RGB -> L is ITU-R 601 luma, as in transforms.rgb_to_gray
+    w, h = img.size
+    s = min(w, h)
+    # Resize the centred s x s box straight to R x R: the same as scaling the short side to R
+    # and cropping the centre, but without rounding the long side first. Pillow's filters widen
+    # with the scale factor, so shrinking is antialiased.
+    box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
+    img = img.resize((resolution, resolution), Image.Resampling.LANCZOS, box=box)
+    arr = np.asarray(img, dtype=np.uint8)
+    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)  # (C, R, R)
+
+
+def load_image(
+    path: Path, resolution: int, channels: int, background: tuple[int, int, int]
+) -> np.ndarray | str:
+    """Decode and clean one file -> uint8 (C, R, R), or the reason it cannot be used."""
+    try:
+        if path.stat().st_size == 0:
+            return "empty file (0 bytes)"
+        with Image.open(path) as img:
+            w, h = img.size
+            if w * h > (Image.MAX_IMAGE_PIXELS or float("inf")):
+                return f"too large ({w} x {h} pixels, limit Image.MAX_IMAGE_PIXELS)"
+            if img.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves at least
+                # twice the target size: much faster for large photos, same final quality.
+                img.draft(img.mode, (2 * resolution, 2 * resolution))
+            img.load()  # decode now so truncation is caught here, not later
+            return clean_image(img, resolution, channels, background)
+    except Image.DecompressionBombError as e:
+        return f"too large ({e})"
+    except Image.UnidentifiedImageError:
+        return "not a readable image (unknown or corrupt format)"
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        # Pillow reports truncation as OSError("image file is truncated") and bad headers as
+        # SyntaxError or ValueError depending on the plugin.
+        return f"corrupt or truncated ({type(e).__name__}: {e})"
+    except Exception as e:
+        # Malformed metadata (EXIF, ICC, palettes) can raise almost anything inside a plugin;
+        # one odd file must be reported and skipped, not stop the whole data set.
+        return f"unreadable ({type(e).__name__}: {e})"
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def scan_folder(root: Path) -> tuple[list[Path], list[str], list[str]]:
+    """Recursive listing -> (image files sorted, other files, class folder names or [])."""
+    images: list[Path] = []
+    others: list[str] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        # Symlinked folders are followed (a common way to assemble a data set), but each real
+        # folder only once, so a link cycle cannot loop forever.
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames.clear()
+            continue
+        seen.add(real)
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            rel = p.relative_to(root)
+            # macOS "._x.jpg" resource forks and .DS_Store look like images by name but are not.
+            if Path(name).suffix.lower() in IMAGE_EXTENSIONS and not _is_hidden(rel):
+                images.append(p)
+            else:
+                others.append(rel.as_posix())
+    top_level_images = any(p.parent == root for p in images)
+    classes = [] if top_level_images else sorted({p.relative_to(root).parts[0] for p in images})
+    return sorted(images), others, classes
+
+
+def _cache_key(files: list[Path], options: dict[str, Any]) -> str:
+    h = hashlib.sha256(json.dumps({"v": CACHE_VERSION, **options}, sort_keys=True).encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def _read_cache(path: Path) -> ImageData | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            images, labels = z["images"], z["labels"]
+            meta = json.loads(str(z["meta"]))
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache is rebuilt, never trusted
+    report = meta["report"]
+    report["cache"] = {"path": str(path), "hit": True}
+    return ImageData(
+        torch.from_numpy(images),
+        torch.from_numpy(labels),
+        meta["num_classes"],
+        meta["name"],
+        meta["class_names"],
+        report,
+    )
+
+
+def _write_cache(path: Path, data: ImageData) -> None:
+    meta = {
+        "report": data.report,
+        "num_classes": data.num_classes,
+        "name": data.name,
+        "class_names": data.class_names,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(
+                    f,
+                    images=data.images.numpy(),
+                    labels=data.labels.numpy(),
+                    meta=np.array(json.dumps(meta)),
+                )
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError as e:
+        # The cache is an optimisation: a read-only cache folder must not stop training.
+        data.report["warnings"].append(f"could not write the folder cache {path}: {e.strerror}")
+
+
+def load_folder(
+    root: str | Path,
+    resolution: int,
+    channels: int,
+    background: str = "white",
+    *,
+    limit: int = 0,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> ImageData:
+    """Load an image folder into ImageData: uint8 (N, channels, resolution, resolution).
+
+    ``limit`` > 0 keeps that many files spread evenly over the sorted list (every class keeps its
+    share) and decodes only those. ``cache_dir`` enables the tensor cache for big folders.
+    """
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise GanforgeError(
+            f"image folder {root} does not exist: check the path in data.source=folder:PATH"
+        )
+    if not root.is_dir():
+        raise GanforgeError(
+            f"{root} is a file, not a folder: data.source=folder: needs a folder of images"
+        )
+    bg = parse_background(background)
+    files, others, classes = scan_folder(root)
+    if not files and not others:
+        raise GanforgeError(
+            f"image folder {root} is empty: put images in it, or one sub-folder of images per class"
+        )
+    if not files:
+        examples = ", ".join(others[:3])
+        raise GanforgeError(
+            f"image folder {root} has no image files ({len(others)} other files, e.g. {examples}); "
+            f"supported: {' '.join(sorted(IMAGE_EXTENSIONS))}"
+        )
+    n_found = len(files)
+    if 0 < limit < len(files):
+        keep = np.unique(np.linspace(0, len(files) - 1, limit).round().astype(np.int64))
+        files = [files[i] for i in keep]
+
+    options = {
+        "root": str(root.resolve()),
+        "resolution": resolution,
+        "channels": channels,
+        "background": list(bg),
+        "limit": limit,
+    }
+    cache_path = None
+    if cache_dir is not None and len(files) >= CACHE_MIN_FILES:
+        cache_path = Path(cache_dir) / "folders" / f"{_cache_key(files, options)}.npz"
+        if cache_path.exists() and (cached := _read_cache(cache_path)) is not None:
+            return cached
+
+    workers = workers or min(8, (os.cpu_count() or 1) + 2)
+    out = np.empty((len(files), channels, resolution, resolution), dtype=np.uint8)
+    ok = np.zeros(len(files), dtype=bool)
+    skipped: list[dict[str, str]] = []
+
+    def work(i: int) -> str | None:
+        result = load_image(files[i], resolution, channels, bg)
+        if isinstance(result, str):
+            return result
+        out[i] = result  # each worker writes its own row: no lock needed
+        ok[i] = True
+        return None
+
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
+        # Set once here, not per file: catch_warnings is process-wide and not thread-safe.
+        # Oversized images are skipped with a reason in load_image instead of warned about.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        reasons = list(pool.map(work, range(len(files))))
+    for f, reason in zip(files, reasons):
+        if reason is not None:
+            skipped.append({"file": f.relative_to(root).as_posix(), "reason": reason})
+    if not ok.any():
+        first = skipped[0]
+        raise GanforgeError(
+            f"none of the {len(files)} image files in {root} could be read "
+            f"(e.g. {first['file']}: {first['reason']}): check the files"
+        )
+
+    class_of = {c: k for k, c in enumerate(classes)}
+    labels_all = np.array(
+        [class_of[f.relative_to(root).parts[0]] if classes else 0 for f in files], dtype=np.int64
+    )
+    images = torch.from_numpy(out[ok])
+    labels = torch.from_numpy(labels_all[ok])
+    class_names = classes or [root.name or str(root)]
+    counts = torch.bincount(labels, minlength=len(class_names)).tolist()
+    report: dict[str, Any] = {
+        "path": str(root),
+        "n_files": n_found,
+        "n_images": int(ok.sum()),
+        "n_skipped": len(skipped),
+        "skipped": skipped[:MAX_LISTED],
+        "n_ignored": len(others),
+        "ignored": others[:MAX_LISTED],
+        "layout": "class sub-folders" if classes else "single class",
+        "class_counts": dict(zip(class_names, counts)),
+        "background": "#{:02x}{:02x}{:02x}".format(*bg),
+        "warnings": [],
+    }
+    if skipped:
+        report["warnings"].append(
+            f"skipped {len(skipped)} unreadable image file(s) in {root}: see 'skipped' in report"
+        )
+    empty = [c for c, n in zip(class_names, counts) if n == 0]
+    if classes and empty:
+        report["warnings"].append(f"class folder(s) with no readable image: {', '.join(empty)}")
+    data = ImageData(images, labels, len(class_names), f"folder:{root.name}", class_names, report)
+    if cache_path is not None:
+        _write_cache(cache_path, data)
+        data.report["cache"] = {"path": str(cache_path), "hit": False}
+    return data

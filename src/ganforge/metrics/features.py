@@ -1,0 +1,160 @@
+"""Feature extractors behind one interface: uint8 images in, named feature arrays out.
+
+Every metric in this package works on features, so the extractor *is* the protocol: the network, its
+weight file (SHA-256), and how images are resized and quantised before entering it. ``Extractor``
+carries all three and ``Extractor.protocol`` writes them into every result.
+
+Extractors (``EXTRACTORS``):
+- "inception": the FID InceptionV3 of Heusel et al. 2017 as ported by pytorch-fid and used by
+  torch-fidelity (see ``inception.py``): "pool" (N, 2048), "logits" (N, 1008),
+  "logits_unbiased" (N, 1008, no fc bias: torch-fidelity's Inception Score input).
+- "fmnist": the Fashion-MNIST classifier of ``fmnist_net.py``: "pool" (N, 256), "logits" (N, 10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ganforge.errors import GanforgeError
+
+
+def cache_dir() -> Path:
+    """$GANFORGE_CACHE or ~/.cache/ganforge: weight downloads and reference statistics live here."""
+    from ganforge.data.download import cache_dir as data_cache_dir
+
+    # One cache folder for the whole package: the data readers own the rule.
+    return data_cache_dir()
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def as_uint8_images(images: Tensor | np.ndarray, what: str = "images") -> Tensor:
+    """Check and convert to a uint8 (N, C, H, W) tensor with C in {1, 3}."""
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(images)
+    if not isinstance(images, Tensor):
+        raise GanforgeError(
+            f"{what} must be a uint8 tensor or array (N, C, H, W), got {type(images)}"
+        )
+    if images.dtype != torch.uint8:
+        raise GanforgeError(
+            f"{what} have dtype {images.dtype}; metrics take uint8 (N, C, H, W) in [0, 255]: "
+            "quantise generator output first, e.g. ((x + 1) * 127.5).round().clamp(0, 255).byte()"
+        )
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise GanforgeError(
+            f"{what} have shape {tuple(images.shape)}; expected (N, C, H, W) with C = 1 or 3"
+        )
+    if images.shape[0] == 0:
+        raise GanforgeError(f"{what} are empty")
+    return images
+
+
+@dataclass
+class Extractor:
+    """A feature network with its provenance.
+
+    ``network`` maps a uint8 batch (B, C, H, W) to a dict of float tensors (B, ...), doing its own
+    resizing and normalisation so the protocol cannot be bypassed.
+    """
+
+    name: str
+    network: nn.Module
+    weights_sha256: str
+    resize: str
+    feature_dim: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Inception at 299x299 holds ~25 MB of activations per image: small batches keep CPU RAM sane.
+    default_batch: int = 200
+
+    def extract(
+        self, images: Tensor | np.ndarray, batch_size: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """uint8 (N, C, H, W) -> {"pool": (N, D) float32, "logits": (N, K) float32, ...}."""
+        images = as_uint8_images(images)
+        batch_size = batch_size or self.default_batch
+        if batch_size < 1:
+            raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
+        parts: dict[str, list[np.ndarray]] = {}
+        self.network.eval()
+        with torch.inference_mode():
+            for i in range(0, images.shape[0], batch_size):
+                out = self.network(images[i : i + batch_size])
+                for k, v in out.items():
+                    parts.setdefault(k, []).append(v.float().cpu().numpy())
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    @property
+    def protocol(self) -> dict[str, Any]:
+        return {
+            "extractor": self.name,
+            "weights_sha256": self.weights_sha256,
+            "feature_dim": self.feature_dim,
+            "resize": self.resize,
+            "quantisation": "uint8 [0, 255] input (generator output rounded to 8 bits)",
+        }
+
+
+def _load_fmnist(weights: str | Path | None = None, **_: Any) -> Extractor:
+    from ganforge.metrics.fmnist_net import (
+        FEATURE_DIM,
+        RESIZE_PROTOCOL,
+        FmnistFeatures,
+        load_fmnist_net,
+    )
+
+    net, meta, digest = load_fmnist_net(weights)
+    return Extractor(
+        "fmnist", FmnistFeatures(net), digest, RESIZE_PROTOCOL, FEATURE_DIM, meta, default_batch=500
+    )
+
+
+def _load_inception(
+    weights: str | Path | None = None, expected_sha256: str | None = "pinned", **_: Any
+) -> Extractor:
+    from ganforge.metrics.inception import (
+        RESIZE_PROTOCOL,
+        WEIGHTS_SHA256,
+        InceptionFeatures,
+        load_inception,
+    )
+
+    sha = WEIGHTS_SHA256 if expected_sha256 == "pinned" else expected_sha256
+    net, digest = load_inception(weights, expected_sha256=sha)
+    return Extractor(
+        "inception", InceptionFeatures(net), digest, RESIZE_PROTOCOL, 2048, default_batch=32
+    )
+
+
+# name -> loader(weights=None, **options) -> Extractor
+EXTRACTORS: dict[str, Callable[..., Extractor]] = {
+    "fmnist": _load_fmnist,
+    "inception": _load_inception,
+}
+
+
+def load_extractor(name: str, weights: str | Path | None = None, **options: Any) -> Extractor:
+    """Build an extractor by name; ``weights`` overrides the default weight file.
+
+    Options: inception takes ``expected_sha256`` ("pinned" = the published file's hash, the
+    default; None skips the check, for tests and deliberately converted files).
+    """
+    if name not in EXTRACTORS:
+        raise GanforgeError(
+            f"unknown feature extractor {name!r}; choose one of {sorted(EXTRACTORS)}"
+        )
+    return EXTRACTORS[name](weights, **options)

@@ -1,0 +1,217 @@
+"""The metric registry and ``evaluate``: fakes and reals in, scores plus their protocol out.
+
+Each entry of ``METRICS`` is a small function of a ``MetricInputs`` (features already extracted)
+returning named values; see each metric's module for the paper and the reference implementation.
+Names follow the extractor, because a number is only comparable with numbers made the same way:
+
+    key      extractor "inception"        extractor "fmnist"
+    fid      fid                          fd_fmnist            (Frechet distance)
+    kid      kid, kid_std                 kid_fmnist, kid_fmnist_std
+    is       is, is_std                   classifier_score, classifier_score_std
+    pr       precision, recall            precision, recall
+    dc       density, coverage            density, coverage
+    modes    -                            classes_present, class_kl, mode_collapse, ...
+
+Every result carries a ``protocol`` dict: extractor and weight SHA-256, sample counts, resize and
+quantisation, data set and split, reference-statistics hash, seed, ganforge version and the names
+above as reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ganforge.errors import GanforgeError
+from ganforge.metrics.density_coverage import density_coverage
+from ganforge.metrics.features import Extractor, as_uint8_images, load_extractor
+from ganforge.metrics.fid import frechet_distance, stats
+from ganforge.metrics.inception_score import inception_score
+from ganforge.metrics.kid import effective_subset_size, kid
+from ganforge.metrics.mode_coverage import class_coverage
+from ganforge.metrics.precision_recall import precision_recall
+from ganforge.metrics.reference import ReferenceStats, reference_from_features, sample_indices
+
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
+IS_SPLITS = 10
+PR_K, DC_K = 3, 5
+
+
+@dataclass
+class MetricInputs:
+    fake: dict[str, np.ndarray]  # extractor outputs for the fakes: "pool" (N, D), "logits", ...
+    real: ReferenceStats
+    extractor: str
+    seed: int
+    num_classes: int
+
+
+def _fid(x: MetricInputs) -> dict[str, Any]:
+    mu_r, sigma_r = (x.real.mu, x.real.sigma) if x.real.mu is not None else stats(x.real.features)
+    name = "fid" if x.extractor == "inception" else f"fd_{x.extractor}"
+    return {name: frechet_distance(*stats(x.fake["pool"]), mu_r, sigma_r)}
+
+
+def _kid(x: MetricInputs) -> dict[str, Any]:
+    mean, std = kid(x.fake["pool"], x.real.features, KID_SUBSETS, KID_SUBSET_SIZE, x.seed)
+    name = "kid" if x.extractor == "inception" else f"kid_{x.extractor}"
+    return {name: mean, f"{name}_std": std}
+
+
+def _is(x: MetricInputs) -> dict[str, Any]:
+    # torch-fidelity scores Inception without the fc bias ("logits_unbiased").
+    logits = x.fake.get("logits_unbiased", x.fake["logits"])
+    mean, std = inception_score(logits, IS_SPLITS, shuffle=True, seed=x.seed)
+    name = "is" if x.extractor == "inception" else "classifier_score"
+    return {name: mean, f"{name}_std": std}
+
+
+def _pr(x: MetricInputs) -> dict[str, Any]:
+    p, r = precision_recall(x.fake["pool"], x.real.features, k=PR_K)
+    return {"precision": p, "recall": r}
+
+
+def _dc(x: MetricInputs) -> dict[str, Any]:
+    d, c = density_coverage(x.fake["pool"], x.real.features, k=DC_K)
+    return {"density": d, "coverage": c}
+
+
+def _modes(x: MetricInputs) -> dict[str, Any]:
+    if x.extractor == "inception":
+        raise GanforgeError(
+            "metric 'modes' needs a classifier of the data set's classes; use extractor='fmnist'"
+        )
+    if x.real.labels is None:
+        raise GanforgeError("metric 'modes' needs real_labels (or a reference file with labels)")
+    cov = class_coverage(x.fake["logits"], x.real.labels, x.num_classes)
+    return {
+        "classes_present": cov.classes_present,
+        "num_classes": cov.num_classes,
+        "class_kl": cov.kl_fake_real,
+        "mode_collapse": cov.mode_collapse,
+        "class_histogram": cov.fake_histogram,
+    }
+
+
+METRICS: dict[str, Callable[[MetricInputs], dict[str, Any]]] = {
+    "fid": _fid,
+    "kid": _kid,
+    "is": _is,
+    "pr": _pr,
+    "dc": _dc,
+    "modes": _modes,
+}
+
+
+def reported_names(extractor: str) -> dict[str, list[str]]:
+    """Registry key -> names of the values it reports under ``extractor``."""
+    fd = "fid" if extractor == "inception" else f"fd_{extractor}"
+    kd = "kid" if extractor == "inception" else f"kid_{extractor}"
+    score = "is" if extractor == "inception" else "classifier_score"
+    return {
+        "fid": [fd],
+        "kid": [kd, f"{kd}_std"],
+        "is": [score, f"{score}_std"],
+        "pr": ["precision", "recall"],
+        "dc": ["density", "coverage"],
+        "modes": ["classes_present", "num_classes", "class_kl", "mode_collapse", "class_histogram"],
+    }
+
+
+def _labels_array(labels: Tensor | np.ndarray, idx: Tensor) -> np.ndarray:
+    t = labels if isinstance(labels, Tensor) else torch.as_tensor(np.asarray(labels))
+    return t[idx].numpy().astype(np.int64)
+
+
+def evaluate(
+    fake: Tensor | np.ndarray,
+    real: Tensor | np.ndarray | ReferenceStats,
+    metrics: Sequence[str] = ("fid",),
+    extractor: str | Extractor = "fmnist",
+    n: int = 10_000,
+    seed: int = 0,
+    real_labels: Tensor | np.ndarray | None = None,
+    batch_size: int | None = None,
+    dataset: str = "unspecified",
+    split: str = "unspecified",
+    num_classes: int = 10,
+) -> dict[str, Any]:
+    """Score uint8 fakes (N, C, H, W) against real images or cached ``ReferenceStats``.
+
+    Up to ``n`` images per side are used, drawn with ``seed`` (all of them when fewer); the counts
+    actually used are in ``protocol``. ``dataset``/``split`` name the real data for the protocol.
+    ``batch_size`` None uses the extractor's default (500 fmnist, 32 inception).
+    """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown or not metrics:
+        raise GanforgeError(f"unknown metrics {unknown}; choose from {sorted(METRICS)}")
+    ext = load_extractor(extractor) if isinstance(extractor, str) else extractor
+    fake = as_uint8_images(fake, "fake images")
+
+    if isinstance(real, ReferenceStats):
+        ref = real
+        ref_sha = ref.meta.get("extractor", {}).get("weights_sha256")
+        if ref_sha != ext.weights_sha256:
+            raise GanforgeError(
+                f"the reference statistics were made with extractor weights {str(ref_sha)[:12]}, "
+                f"but scoring uses {ext.name} {ext.weights_sha256[:12]}; recompute the reference"
+            )
+        real_shape = tuple(ref.meta.get("image_shape", fake.shape[1:]))
+    else:
+        real = as_uint8_images(real, "real images")
+        real_shape = tuple(real.shape[1:])
+    if tuple(fake.shape[1:]) != real_shape:
+        raise GanforgeError(
+            f"fake images are {tuple(fake.shape[1:])} (C, H, W) but real images are {real_shape}; "
+            "generate at the data resolution and channel count, or resize one side first"
+        )
+
+    if not isinstance(real, ReferenceStats):
+        idx = sample_indices(len(real), n, seed)
+        labels = _labels_array(real_labels, idx) if real_labels is not None else None
+        feats = ext.extract(real[idx], batch_size)["pool"]
+        meta = {"dataset": dataset, "split": split, "n": len(idx), "seed": seed, "key": None}
+        ref = reference_from_features(feats, labels, meta)
+    elif real_labels is not None:
+        raise GanforgeError("real_labels are taken from the reference file; do not pass both")
+
+    fake_idx = sample_indices(len(fake), n, seed + 1)  # another stream than the reals'
+    inputs = MetricInputs(ext.extract(fake[fake_idx], batch_size), ref, ext.name, seed, num_classes)
+    results: dict[str, Any] = {}
+    for name in metrics:
+        results.update(METRICS[name](inputs))
+
+    names = reported_names(ext.name)
+    results["protocol"] = {
+        **ext.protocol,
+        "n_fake": len(fake_idx),
+        "n_real": len(ref.features),
+        "dataset": ref.meta.get("dataset", dataset),
+        "split": ref.meta.get("split", split),
+        "reference_sha256": ref.sha256,
+        "reference_key": ref.meta.get("key"),
+        "seed": seed,
+        "ganforge_version": _version(),
+        "metric_names": {m: names[m] for m in metrics},
+        "settings": {
+            "kid_subsets": KID_SUBSETS,
+            "kid_subset_size": effective_subset_size(len(fake_idx), len(ref.features))
+            if "kid" in metrics
+            else None,
+            "is_splits": IS_SPLITS,
+            "pr_k": PR_K,
+            "dc_k": DC_K,
+        },
+    }
+    return results
+
+
+def _version() -> str:
+    import ganforge
+
+    return ganforge.__version__

@@ -1,0 +1,62 @@
+"""Reference statistics: cache round trip; clear errors for missing or mismatched files."""
+
+import numpy as np
+import pytest
+
+from ganforge.errors import GanforgeError
+from ganforge.metrics.features import load_extractor
+from ganforge.metrics.reference import (
+    cached_reference,
+    load_reference,
+    reference_key,
+    reference_path,
+    save_reference,
+)
+
+
+@pytest.fixture(scope="module")
+def fmnist():
+    return load_extractor("fmnist")
+
+
+def test_cache_round_trip(fmnist, fmnist_test, tmp_path):
+    images, labels = fmnist_test
+    ref = cached_reference(
+        images, fmnist, "fashion-mnist", "test", n=300, labels=labels, folder=tmp_path
+    )
+    path = reference_path("fashion-mnist", "test", 300, 0, fmnist, tmp_path)
+    assert path.is_file() and path.suffix == ".safetensors"
+    again = cached_reference(images, fmnist, "fashion-mnist", "test", n=300, folder=tmp_path)
+    assert np.array_equal(again.features, ref.features) and np.array_equal(again.mu, ref.mu)
+    assert np.array_equal(again.labels, ref.labels) and again.sha256 == ref.sha256
+    assert again.meta["extractor"]["weights_sha256"] == fmnist.weights_sha256
+
+
+def test_key_changes_with_every_input(fmnist):
+    base = reference_key("fashion-mnist", "test", 300, 0, fmnist.protocol)
+    other_weights = {**fmnist.protocol, "weights_sha256": "0" * 64}
+    assert (
+        len(
+            {
+                base,
+                reference_key("fashion-mnist", "train", 300, 0, fmnist.protocol),
+                reference_key("fashion-mnist", "test", 301, 0, fmnist.protocol),
+                reference_key("fashion-mnist", "test", 300, 1, fmnist.protocol),
+                reference_key("fashion-mnist", "test", 300, 0, other_weights),
+            }
+        )
+        == 5
+    )
+
+
+def test_missing_and_mismatched_reference_files(fmnist, fmnist_test, tmp_path):
+    with pytest.raises(GanforgeError, match="not found"):
+        load_reference(tmp_path / "nope.safetensors")
+    ref = cached_reference(fmnist_test[0], fmnist, "fashion-mnist", "test", n=300, folder=tmp_path)
+    moved = save_reference(ref, tmp_path / "copy.safetensors")
+    with pytest.raises(GanforgeError, match="another protocol"):
+        load_reference(moved, expected_key="0123456789abcdef")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"{}")
+    with pytest.raises(GanforgeError, match="not a ganforge reference"):
+        load_reference(junk)
