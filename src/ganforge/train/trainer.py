@@ -174,6 +174,7 @@ class Trainer:
                     "resolution": self.cfg.data.resolution,
                     "source": self.cfg.data.source,
                     "num_classes": self.data.num_classes,
+                    "class_names": list(self.data.class_names),
                 },
             },
         }
