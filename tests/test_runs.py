@@ -1,11 +1,11 @@
 import pytest
 import torch
-from helpers import tiny_overrides
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
 from ganforge.runs import load_run
 from ganforge.train.trainer import Trainer
+from helpers import tiny_overrides
 
 
 @pytest.fixture
