@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 
-from ganforge.errors import GanforgeError
+from ganforge.errors import DataWarning, GanforgeError
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -145,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            # Data warnings are also in the data report, which commands print as "note:" lines.
+            warnings.simplefilter("ignore", DataWarning)
+            return int(args.func(args) or 0)
     except GanforgeError as e:
         print(f"ganforge: error: {e}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ from ganforge.data.cifar import read_cifar10
 from ganforge.data.dataset import ImageData
 from ganforge.data.download import cache_dir, fetch
 from ganforge.data.idx import parse_idx, read_idx_bytes
-from ganforge.errors import GanforgeError
+from ganforge.errors import DataWarning, GanforgeError
 
 if TYPE_CHECKING:
     from ganforge.config import DataConfig
@@ -218,7 +218,7 @@ def locate_idx(ds: IdxDataset, split: str, cfg: DataConfig) -> Located:
         f"using the {ds.sizes['test']:,}-image test split embedded in ganforge instead. For all "
         f"{ds.sizes[split]:,} images, put {img_f.name} and {lab_f.name} from {url} in {cache}"
     )
-    warnings.warn(msg, UserWarning, stacklevel=3)
+    warnings.warn(msg, DataWarning, stacklevel=3)
     test_img, test_lab = ds.files[("test", "images")], ds.files[("test", "labels")]
     return Located(
         EMBEDDED_DIR / test_img.name, EMBEDDED_DIR / test_lab.name, "embedded", "test", [msg]

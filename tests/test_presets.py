@@ -1,0 +1,115 @@
+"""Every preset trains for a few steps, on real or stand-in data of the preset's shape."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ganforge.config import load_config, preset_names
+from ganforge.data import load_data
+from ganforge.data.toy import ring_centers
+from ganforge.images import save_png
+from ganforge.metrics.mode_coverage import toy_mode_coverage
+from ganforge.train.trainer import Trainer
+from helpers import random_images, tiny_overrides
+
+# Sets that are not on the test machine get random stand-ins of the same shape; their readers
+# are tested in tests/data against files the tests write.
+STAND_INS = {"mnist": (1, 28, 10), "cifar10": (3, 32, 10)}
+
+
+def _image_folder(root, n=40, size=48):
+    root.mkdir()
+    g = torch.Generator().manual_seed(3)
+    for i in range(n):
+        img = torch.randint(0, 256, (size, size, 4), generator=g, dtype=torch.uint8).numpy()
+        save_png(root / f"sprite-{i:03d}.png", img)
+    return root
+
+
+def _preset_data(name, tmp_path):
+    cfg = load_config(name)
+    src = cfg.data.source
+    if src in STAND_INS:
+        c, r, k = STAND_INS[src]
+        return {}, random_images(128, channels=c, size=r, classes=k)
+    if src.startswith("folder:"):
+        return {"data.source": f"folder:{_image_folder(tmp_path / 'sprites')}"}, None
+    return {"data.max_images": 256, "data.toy_samples": 2048}, None
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_trains_a_few_steps(name, tmp_path):
+    base = load_config(name)
+    extra, data = _preset_data(name, tmp_path)
+    over = tiny_overrides(tmp_path, **extra)
+    # Two full iterations at the preset's own n_critic, with its own losses and penalties.
+    over["train.images"] = 2 * over["train.batch_size"] * base.train.n_critic
+    over["train.checkpoint_every"] = over["train.images"]
+    if base.model.arch in ("mlp", "toy"):
+        over.pop("model.g_width"), over.pop("model.d_width")
+    trainer = Trainer(load_config(name, over), data=data).fit()
+    assert trainer.status == "finished" and trainer.g_steps == 2
+    assert (trainer.run_dir / "checkpoints").is_dir()
+    for net in trainer.task.nets.values():
+        assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_toy_ring_covers_at_least_six_of_eight_modes(tmp_path):
+    over = {
+        "out_dir": str(tmp_path),
+        "train.images": 300_000,
+        "data.toy_samples": 20_000,
+        "runtime.progress": False,
+        "runtime.tensorboard": False,
+        "train.sample_every": 300_000,
+        "train.checkpoint_every": 300_000,
+    }
+    trainer = Trainer(load_config("toy-ring-mlp", over)).fit()
+    G = trainer.sample_model().eval()
+    with torch.no_grad():
+        pts = G(torch.randn(2000, 2, generator=torch.Generator().manual_seed(1)))
+    cov = toy_mode_coverage(pts, ring_centers(), std=0.02)
+    assert cov.modes_covered >= 6, cov
+    assert cov.high_quality_fraction > 0.3, cov
+
+
+def test_short_dcgan_run_on_embedded_data_learns(tmp_path):
+    """Losses move, and samples are much closer to Fashion-MNIST than the untrained generator's."""
+    from ganforge.metrics.registry import evaluate
+
+    over = tiny_overrides(
+        tmp_path,
+        **{
+            "data.split": "test",  # the embedded split: no system copy needed
+            "train.images": 12_800,
+            "train.batch_size": 64,
+            "train.log_every": 1280,
+            "train.sample_every": 6400,
+            "train.checkpoint_every": 12_800,
+            "model.g_width": 16,
+            "model.d_width": 16,
+        },
+    )
+    cfg = load_config("dcgan-fashion-mnist", over)
+    data = load_data(cfg.data, seed=0)
+    trainer = Trainer(cfg, data=data)
+    z = torch.randn(500, cfg.model.z_dim, generator=torch.Generator().manual_seed(5))
+    from ganforge.images import to_uint8
+
+    def fd_now():
+        G = trainer.sample_model().eval()
+        with torch.no_grad():
+            fake = to_uint8(G(z))
+        G.train()
+        res = evaluate(fake, data.images[:2000], ["fid"], extractor="fmnist", n=2000, seed=0)
+        return res["fd_fmnist"]
+
+    before = fd_now()
+    trainer.fit()
+    after = fd_now()
+    rows = (trainer.run_dir / "metrics.csv").read_text().splitlines()[1:]
+    d_losses = [float(r.split(",")[2]) for r in rows]
+    assert len(d_losses) == 10 and max(d_losses) - min(d_losses) > 0.05
+    # Measured: 369 -> 247 (a third lower) after these 200 steps; untrained would stay put.
+    assert after < 0.75 * before, (before, after)
