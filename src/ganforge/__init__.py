@@ -11,9 +11,10 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from ganforge.config import Config
+    from ganforge.runs import load_run
     from ganforge.train.trainer import Trainer
 
-__all__ = ["Config", "Trainer", "__version__", "load_config", "train"]
+__all__ = ["Config", "Trainer", "__version__", "load_config", "load_run", "train"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,6 +23,10 @@ def __getattr__(name: str) -> Any:
         from ganforge import config
 
         return getattr(config, name)
+    if name == "load_run":
+        from ganforge.runs import load_run
+
+        return load_run
     if name == "Trainer":
         from ganforge.train.trainer import Trainer
 
