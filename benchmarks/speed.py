@@ -1,82 +1,119 @@
-"""Training-step speed: ganforge's Trainer against a plain textbook DCGAN loop, in one process.
+"""Training-step speed: ganforge's Trainer against the textbook loops, on CPU and (when present) GPU.
 
-The textbook loop is the PyTorch DCGAN tutorial's: a DataLoader over a TensorDataset of float
-images, D ending in a Sigmoid with BCELoss, a D step on real then on fake, then a G step through the
-same fake batch, and ``.item()`` on the losses every step. It uses the very same generator and
-discriminator classes as ganforge (plus the Sigmoid), so the architecture and batch are identical.
+For each model (DCGAN-32: the ``dcgan-fashion-mnist`` preset, 1 x 32 x 32; SNGAN-32: the
+``sngan-cifar10`` ResNet, 3 x 32 x 32, n_critic 5), batch size and mode (eager or ``torch.compile``,
+fp32 or bf16 autocast) it times, in one process on random stand-in images of the preset's shape:
 
-ganforge is timed through ``Trainer.fit`` end to end (logging, EMA, a sample grid and a checkpoint
-included), once in fp32 and once with its default ``runtime.precision=auto``.
+- the textbook loop (textbook.py: the PyTorch DCGAN tutorial, the usual SNGAN loop), the same
+  networks, compiled and autocast the plain way when the mode says so;
+- ganforge through ``Trainer.fit`` end to end (logging, EMA, a sample grid and a checkpoint
+  included) with ``runtime.compile`` and ``runtime.precision`` set by the mode.
 
-    python benchmarks/speed.py                       # DCGAN-32, batch 64 and 128, 2 threads
-    python benchmarks/speed.py --batch 64 --images 2560 --repeats 3 --out benchmarks/results/speed-cpu.json
+img/s counts real images shown to D (n_critic per G step), after a warm-up (which also compiles).
+Repeats alternate between the two so drifting machine load hits both alike; the median is kept.
+Ratios: ganforge / textbook in the same mode, and ganforge / the tutorial as written (eager fp32).
+
+On a GPU it adds the achieved FLOP/s and its fraction of the device's peak: FLOPs of one textbook
+iteration (n_critic D steps, one G step, forward and backward convolutions and matmuls, counted by
+``torch.utils.flop_counter``) per image, times ganforge's img/s, over the dense tensor-core peak of
+the mode's dtype (TF32 for fp32, since cuDNN runs fp32 convolutions in TF32 by default).
+
+2-process CPU scaling efficiency: ganforge under ``torchrun --nproc_per_node=2`` (gloo, one thread
+per process, the same global batch) against one process with one thread:
+efficiency = img/s(2 processes x 1 thread) / (2 x img/s(1 process x 1 thread)); 1.0 is perfect.
+
+    python benchmarks/speed.py                                    # everything (hours on 2 cores:
+                                                                  # SNGAN-32 is GPU-sized)
+    python benchmarks/speed.py --models dcgan32                   # the CPU table
+    python benchmarks/speed.py --models dcgan32 --batches 64 --modes eager-fp32 --quick
+    python benchmarks/speed.py --out benchmarks/results/speed-cpu.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from ganforge.config import load_config
 from ganforge.data.dataset import ImageData
 from ganforge.models import build_discriminator, build_generator
 from ganforge.train.runtime import resolve_precision
 from ganforge.train.trainer import Trainer
+from textbook import textbook_for, textbook_loop  # noqa: F401 (quality.py imports textbook_loop)
+
+MODELS = {"dcgan32": "dcgan-fashion-mnist", "sngan32": "sngan-cifar10"}
+MODES = ("eager-fp32", "eager-bf16", "compiled-fp32", "compiled-bf16")
+# Dense tensor-core peaks in TFLOP/s (TF32, bf16) from the vendors' data sheets; the first name
+# contained in torch.cuda.get_device_name() wins, --peak-tflops overrides.
+PEAK_TFLOPS = {
+    "H100 PCIe": (378, 756),
+    "H100": (495, 989),
+    "H200": (495, 989),
+    "GH200": (495, 989),
+    "A100": (156, 312),
+    "L40S": (183, 362),
+    "L4": (60, 121),
+    "A10": (62.5, 125),
+    "RTX 4090": (82.6, 165),
+    "RTX 3090": (35.6, 71),
+}
 
 
-def textbook_img_per_s(cfg, images: torch.Tensor, n_images: int) -> float:
-    """The tutorial loop; returns images per second over ``n_images`` after two warm-up steps."""
-    torch.manual_seed(0)
-    G = build_generator(cfg)
-    D = nn.Sequential(build_discriminator(cfg), nn.Sigmoid())
-    B = cfg.train.batch_size
-    data = images.float() / 127.5 - 1
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(data), batch_size=B, shuffle=True, drop_last=True
-    )
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    criterion = nn.BCELoss()
-    steps, done, t0 = n_images // B, 0, None
-    while done < steps + 2:
-        for (real,) in loader:
-            if done == 2:
-                t0 = time.perf_counter()
-            # (1) update D: maximise log D(x) + log(1 - D(G(z)))
-            D.zero_grad()
-            out = D(real).view(-1)
-            err_real = criterion(out, torch.ones_like(out))
-            err_real.backward()
-            fake = G(torch.randn(B, cfg.model.z_dim))
-            out = D(fake.detach()).view(-1)
-            err_fake = criterion(out, torch.zeros_like(out))
-            err_fake.backward()
-            opt_d.step()
-            # (2) update G: maximise log D(G(z))
-            G.zero_grad()
-            out = D(fake).view(-1)
-            err_g = criterion(out, torch.ones_like(out))
-            err_g.backward()
-            opt_g.step()
-            _ = (err_real + err_fake).item(), err_g.item()  # the tutorial logs every step
-            done += 1
-            if done >= steps + 2:
-                break
-    return steps * B / (time.perf_counter() - t0)
+def stand_in_images(cfg, n: int = 8192) -> torch.Tensor:
+    """Random uint8 images of the preset's shape: speed does not depend on the pixels."""
+    g = torch.Generator().manual_seed(0)
+    c, r = cfg.data.channels, cfg.data.resolution
+    return torch.randint(0, 256, (n, c, r, r), generator=g, dtype=torch.uint8)
+
+
+def _sync(device: str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def textbook_img_per_s(
+    cfg,
+    images: torch.Tensor,
+    n_images: int,
+    device: str = "cpu",
+    compile: bool = False,
+    precision: str = "fp32",
+) -> float:
+    """The textbook loop; images per second over ``n_images`` after two warm-up iterations."""
+    per_iter = cfg.train.batch_size * cfg.train.n_critic
+    loop = textbook_for(cfg)(cfg, images, device, compile, precision)
+    next(loop), next(loop)
+    _sync(device)
+    t0 = time.perf_counter()
+    steps = max(1, n_images // per_iter)
+    for _ in range(steps):
+        next(loop)
+    _sync(device)
+    return steps * per_iter / (time.perf_counter() - t0)
 
 
 def ganforge_img_per_s(
-    preset: str, images: torch.Tensor, batch: int, n: int, precision: str
+    preset: str,
+    images: torch.Tensor,
+    batch: int,
+    n: int,
+    precision: str,
+    compile: bool = False,
+    device: str = "cpu",
 ) -> float:
+    """``Trainer.fit`` over ``n`` images after a two-iteration warm-up run (which also compiles)."""
     data = ImageData(images, None, 0, "benchmark")
+    n_critic = load_config(preset).train.n_critic
     with tempfile.TemporaryDirectory() as tmp:
         ov = {
             "train.batch_size": batch,
@@ -84,70 +121,217 @@ def ganforge_img_per_s(
             "runtime.tensorboard": False,
             "out_dir": tmp,
             "runtime.precision": precision,
-            "train.images": 2 * batch,
+            "runtime.compile": compile,
+            "runtime.device": device,
+            "train.eval_every": 0,
+            "train.images": 2 * batch * n_critic,
         }
-        Trainer(load_config(preset, ov), data=data).fit()  # warm-up (allocator, oneDNN kernels)
+        Trainer(load_config(preset, ov), data=data).fit()  # warm-up (allocator, kernels, compile)
         ov["train.images"] = n
         trainer = Trainer(load_config(preset, ov), data=data)
+        _sync(device)
         t0 = time.perf_counter()
         trainer.fit()
+        _sync(device)
         return n / (time.perf_counter() - t0)
+
+
+def flops_per_image(cfg, device: str) -> float:
+    """Convolution and matmul FLOPs (forward + backward) of one textbook iteration, per real image."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    G, D = build_generator(cfg).to(device), build_discriminator(cfg).to(device)
+    B, z_dim = cfg.train.batch_size, cfg.model.z_dim
+    c, r = cfg.data.channels, cfg.data.resolution
+    real = torch.randn(B, c, r, r, device=device)
+    with FlopCounterMode(display=False) as counter:
+        for _ in range(cfg.train.n_critic):
+            with torch.no_grad():
+                fake = G(torch.randn(B, z_dim, device=device))
+            (D(real).mean() - D(fake).mean()).backward()
+        D(G(torch.randn(B, z_dim, device=device))).mean().backward()
+    return counter.get_total_flops() / (B * cfg.train.n_critic)
+
+
+def peak_tflops(precision: str, override: float | None) -> float | None:
+    if override:
+        return override
+    name = torch.cuda.get_device_name()
+    for key, (tf32, bf16) in PEAK_TFLOPS.items():
+        if key in name:
+            return bf16 if precision == "bf16" else tf32
+    return None
+
+
+def measure(
+    model: str, batch: int, mode: str, device: str, n_images: int, repeats: int
+) -> dict[str, float]:
+    """Median img/s of the textbook loop and of ganforge for one (model, batch, mode, device)."""
+    preset = MODELS.get(model, model)
+    cfg = load_config(preset, {"train.batch_size": batch})
+    images = stand_in_images(cfg)
+    compiled, precision = mode.split("-")[0] == "compiled", mode.split("-")[1]
+    n = max(n_images, 4 * batch * cfg.train.n_critic)
+    res: dict[str, list[float]] = {"textbook": [], "ganforge": []}
+    for _ in range(repeats):  # alternate so drifting machine load hits both alike
+        res["textbook"].append(textbook_img_per_s(cfg, images, n, device, compiled, precision))
+        res["ganforge"].append(
+            ganforge_img_per_s(preset, images, batch, n, precision, compiled, device)
+        )
+    return {k: statistics.median(v) for k, v in res.items()}
+
+
+# --------------------------------------------------------------------------- 2-process scaling
+
+
+def _worker(args: argparse.Namespace) -> None:
+    """One measurement inside a plain or a torchrun launch (1 thread per process, fp32)."""
+    torch.set_num_threads(1)
+    preset = MODELS.get(args.models[0], args.models[0])
+    cfg = load_config(preset, {"train.batch_size": args.batches[0]})
+    ips = ganforge_img_per_s(preset, stand_in_images(cfg), args.batches[0], args.images, "fp32")
+    if int(os.environ.get("RANK", "0")) == 0:
+        Path(args.scaling_worker).write_text(json.dumps({"img_s": ips}))
+
+
+def scaling(model: str, batch: int, n_images: int) -> dict[str, float]:
+    """img/s of 1 process x 1 thread and of 2 processes x 1 thread (torchrun, gloo)."""
+    out: dict[str, float] = {}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    for procs in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = Path(tmp) / "result.json"
+            worker = [str(Path(__file__).resolve()), "--scaling-worker", str(result)]
+            worker += ["--models", model, "--batches", str(batch), "--images", str(n_images)]
+            launcher = [sys.executable]
+            if procs == 2:
+                launcher += ["-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone"]
+            subprocess.run(launcher + worker, env=env, check=True, capture_output=True)
+            out[f"{procs}proc_img_s"] = json.loads(result.read_text())["img_s"]
+    out["efficiency"] = out["2proc_img_s"] / (2 * out["1proc_img_s"])
+    return out
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _device_label(device: str, threads: int) -> str:
+    if device == "cuda":
+        return f"GPU {torch.cuda.get_device_name()}"
+    return f"CPU {platform.processor() or platform.machine()}, {threads} threads"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="dcgan-fashion-mnist")
-    ap.add_argument("--batch", type=int, nargs="+", default=[64, 128])
-    ap.add_argument("--images", type=int, default=3840, help="images timed per measurement")
     ap.add_argument(
-        "--repeats", type=int, default=3, help="alternating repeats; the median is kept"
+        "--models",
+        nargs="+",
+        default=list(MODELS),
+        help=f"{', '.join(MODELS)} or a preset name (default: both)",
     )
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--preset", help="time this preset only (same as --models PRESET)")
+    ap.add_argument("--batches", "--batch", type=int, nargs="+", default=[64, 128, 256])
+    ap.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    ap.add_argument(
+        "--devices", nargs="+", default=["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    )
+    ap.add_argument("--images", type=int, default=3840, help="images timed per measurement")
+    ap.add_argument("--repeats", type=int, default=3, help="alternating repeats; median kept")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads (in-process timings)")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the 2-process CPU run")
+    ap.add_argument("--peak-tflops", type=float, help="the GPU's peak, if not in the table")
+    ap.add_argument("--quick", action="store_true", help="smoke test: few images, one repeat")
     ap.add_argument("--out", type=Path, help="write the results as JSON here")
+    ap.add_argument("--scaling-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.preset:
+        args.models = [args.preset]
+    if args.scaling_worker:
+        return _worker(args)
+    if args.quick:
+        args.images, args.repeats = 256, 1
     torch.set_num_threads(args.threads)
     auto = resolve_precision("auto", torch.device("cpu"))
-    rows = []
-    for batch in args.batch:
-        cfg = load_config(args.preset, {"train.batch_size": batch})
-        g = torch.Generator().manual_seed(0)
-        c, r = cfg.data.channels, cfg.data.resolution
-        images = torch.randint(0, 256, (8192, c, r, r), generator=g, dtype=torch.uint8)
-        res: dict[str, list[float]] = {"textbook": [], "fp32": [], "auto": []}
-        for _ in range(args.repeats):  # alternate so drifting machine load hits all alike
-            res["textbook"].append(textbook_img_per_s(cfg, images, args.images))
-            res["fp32"].append(ganforge_img_per_s(args.preset, images, batch, args.images, "fp32"))
-            res["auto"].append(ganforge_img_per_s(args.preset, images, batch, args.images, "auto"))
-        med = {k: statistics.median(v) for k, v in res.items()}
-        rows.append(
-            {
-                "batch": batch,
-                **{f"{k}_img_s": round(v, 1) for k, v in med.items()},
-                "ratio_fp32": round(med["fp32"] / med["textbook"], 2),
-                "ratio_auto": round(med["auto"] / med["textbook"], 2),
-            }
-        )
-    device = f"CPU {platform.processor() or platform.machine()}, {args.threads} threads"
-    print(f"{args.preset} training step, {device}, torch {torch.__version__}; auto = {auto}")
-    print("| batch | textbook img/s | ganforge fp32 img/s | ratio | ganforge auto img/s | ratio |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r['batch']} | {r['textbook_img_s']} | {r['fp32_img_s']} | {r['ratio_fp32']}x "
-            f"| {r['auto_img_s']} | {r['ratio_auto']}x |"
-        )
+    rows, scale = [], None
+    for device in args.devices:
+        for model in args.models:
+            for batch in args.batches:
+                for mode in args.modes:
+                    med = measure(model, batch, mode, device, args.images, args.repeats)
+                    row = {"device": device, "model": model, "batch": batch, "mode": mode}
+                    row.update({f"{k}_img_s": round(v, 1) for k, v in med.items()})
+                    row["ratio"] = round(med["ganforge"] / med["textbook"], 2)
+                    if device == "cuda":
+                        cfg = load_config(MODELS.get(model, model), {"train.batch_size": batch})
+                        flops = flops_per_image(cfg, device)
+                        achieved = flops * med["ganforge"] / 1e12
+                        peak = peak_tflops(mode.split("-")[1], args.peak_tflops)
+                        row.update(
+                            gflop_per_img=round(flops / 1e9, 3),
+                            tflop_s=round(achieved, 2),
+                            of_peak=round(achieved / peak, 4) if peak else None,
+                        )
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr)  # progress: the full run takes long
+    if not args.no_scaling:
+        batch = next((b for b in args.batches if b % 2 == 0), 64)
+        scale = {"model": args.models[0], "batch": batch}
+        scale.update(scaling(args.models[0], batch, max(args.images, 4 * batch)))
+    _print_tables(rows, scale, args, auto)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         info = {
-            "preset": args.preset,
-            "device": device,
-            "auto_precision": auto,
+            "devices": {d: _device_label(d, args.threads) for d in args.devices},
+            "auto_precision_cpu": auto,
             "torch": torch.__version__,
             "images_per_measurement": args.images,
             "repeats": args.repeats,
             "rows": rows,
+            "scaling": scale,
+            "command": " ".join(sys.argv),
         }
         args.out.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _print_tables(rows: list[dict], scale: dict | None, args, auto: str) -> None:
+    for device in args.devices:
+        mine = [r for r in rows if r["device"] == device]
+        print(
+            f"\n{_device_label(device, args.threads)}, torch {torch.__version__}; CPU auto = {auto}"
+        )
+        head = "| model | batch | mode | textbook img/s | ganforge img/s | ratio | vs tutorial |"
+        sep = "|---|---:|---|---:|---:|---:|---:|"
+        if device == "cuda":
+            head += " GFLOP/img | TFLOP/s | of peak |"
+            sep += "---:|---:|---:|"
+        print(head)
+        print(sep)
+        for r in mine:
+            base = next(
+                (
+                    b["textbook_img_s"]
+                    for b in mine
+                    if (b["model"], b["batch"], b["mode"]) == (r["model"], r["batch"], "eager-fp32")
+                ),
+                None,
+            )
+            vs = f"{r['ganforge_img_s'] / base:.2f}x" if base else "-"
+            line = (
+                f"| {r['model']} | {r['batch']} | {r['mode']} | {r['textbook_img_s']} "
+                f"| {r['ganforge_img_s']} | {r['ratio']}x | {vs} |"
+            )
+            if device == "cuda":
+                peak = f"{100 * r['of_peak']:.1f}%" if r["of_peak"] is not None else "?"
+                line += f" {r['gflop_per_img']} | {r['tflop_s']} | {peak} |"
+            print(line)
+    if scale:
+        print(
+            f"\n2-process CPU scaling ({scale['model']}, global batch {scale['batch']}, gloo, "
+            f"1 thread per process): 1 process {scale['1proc_img_s']:.1f} img/s, "
+            f"2 processes {scale['2proc_img_s']:.1f} img/s, "
+            f"efficiency {scale['efficiency']:.2f} (= 2-process img/s / (2 x 1-process img/s))"
+        )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,43 @@ def _image_folder(root, n=40, size=48):
     return root
 
 
+def _pairs_folder(root, n=32, size=20, paired=True):
+    """Side-by-side A|B images (pix2pix layout), or unpaired trainA/ trainB/ folders."""
+    g = torch.Generator().manual_seed(4)
+    for i in range(n):
+        img = torch.randint(0, 256, (size, 2 * size, 3), generator=g, dtype=torch.uint8).numpy()
+        if paired:
+            (root / "train").mkdir(parents=True, exist_ok=True)
+            save_png(root / "train" / f"{i:03d}.png", img)
+        else:
+            for d, half in (("trainA", img[:, :size]), ("trainB", img[:, size:])):
+                (root / d).mkdir(parents=True, exist_ok=True)
+                save_png(root / d / f"{i:03d}.png", half)
+    return root
+
+
+def _i2i_preset_data(cfg, tmp_path):
+    """Image-to-image presets at 32 px: the folder ones on small generated folders, the demos on
+    their own Fashion-MNIST data. SRGAN's VGG content loss needs a download, so it runs with the
+    offline L1 loss here (tests/i2i loads VGG19 from a locally built weight file)."""
+    over = {"data.resolution": 32, "i2i.load_size": 0, "data.max_images": 1024}
+    src = cfg.data.source
+    if src.startswith("paired:"):
+        over["data.source"] = f"paired:{_pairs_folder(tmp_path / 'pairs')}"
+    elif src.startswith("unpaired:"):
+        over["data.source"] = f"unpaired:{_pairs_folder(tmp_path / 'domains', paired=False)}"
+    elif src.startswith("folder:"):
+        over["data.source"] = f"folder:{_image_folder(tmp_path / 'sprites')}"
+    if cfg.i2i.content_loss == "vgg":
+        over["i2i.content_loss"] = "l1"
+    return over
+
+
 def _preset_data(name, tmp_path):
     cfg = load_config(name)
     src = cfg.data.source
+    if cfg.model.task != "gan":
+        return _i2i_preset_data(cfg, tmp_path), None
     if src in STAND_INS:
         c, r, k = STAND_INS[src]
         return {}, random_images(128, channels=c, size=r, classes=k)

@@ -11,6 +11,20 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from ganforge.commands import (
+    ablate,
+    arithmetic,
+    export,
+    interpolate,
+    invert,
+    report,
+    sample,
+    sheet,
+    translate,
+    upscale,
+)
+from ganforge.commands import eval as eval_command
+from ganforge.commands import memorization as memorization_command
 from ganforge.errors import DataWarning, GanforgeError
 
 
@@ -77,29 +91,45 @@ def _run_train(args: argparse.Namespace) -> int:
                 raise GanforgeError(f"{args.resume} is not a ganforge run folder (no config.yaml)")
             print(config_from_dict(yaml.safe_load(cfg_file.read_text())).to_yaml(), end="")
             return 0
-        trainer = Trainer.resume(args.resume, overrides)
-        print(f"resuming {trainer.run_dir} at {trainer.images_seen:,} images", file=sys.stderr)
-    else:
-        cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
-        if args.dry_run:
-            print(cfg.to_yaml(), end="")
-            return 0
-        from ganforge.train.trainer import Trainer
+        return _fit(Trainer.resume(args.resume, overrides))
+    cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
+    if args.dry_run:
+        print(cfg.to_yaml(), end="")
+        return 0
+    from ganforge.train.trainer import Trainer
 
-        trainer = Trainer(cfg)
-        print(f"run folder: {trainer.run_dir}", file=sys.stderr)
-    for w in trainer.data.report.get("warnings", []):
-        print(f"note: {w}", file=sys.stderr)
+    return _fit(Trainer(cfg))
+
+
+def _fit(trainer) -> int:
+    """Train, printing on rank 0 only (under torchrun every process runs this)."""
+
+    def say(text: str) -> None:
+        if trainer.is_main:
+            print(text, file=sys.stderr)
+
+    if trainer.images_seen:
+        say(f"resuming {trainer.run_dir} at {trainer.images_seen:,} images")
+    else:
+        say(f"run folder: {trainer.run_dir}")
+    if trainer.launch.distributed:
+        say(f"{trainer.launch.world_size} processes, {trainer.device.type}")
+    shown = [*trainer.data.report.get("warnings", []), *trainer.notes]
+    for w in shown:
+        say(f"note: {w}")
     try:
         trainer.fit()
     except KeyboardInterrupt:
-        print(
+        say(
             f"\ninterrupted at {trainer.images_seen:,} images; checkpoint saved. "
-            f"Continue with: ganforge train --resume {trainer.run_dir}",
-            file=sys.stderr,
+            f"Continue with: ganforge train --resume {trainer.run_dir}"
         )
         return 130
-    print(f"done: {trainer.run_dir}", file=sys.stderr)
+    finally:
+        for w in trainer.notes:  # e.g. a model that failed to compile at its first step
+            if w not in shown:
+                say(f"note: {w}")
+    say(f"done: {trainer.run_dir}")
     return 0
 
 
@@ -124,6 +154,10 @@ def _run_presets(args: argparse.Namespace) -> int:
 
 # Each entry adds one sub-command; later commands (eval, sample, ...) register here.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_train, _add_presets]
+COMMANDS += [eval_command.register, memorization_command.register]
+COMMANDS += [sample.register, interpolate.register, sheet.register, arithmetic.register]
+COMMANDS += [ablate.register, invert.register, export.register, report.register]
+COMMANDS += [translate.register, upscale.register]  # image-to-image runs
 
 
 def build_parser() -> argparse.ArgumentParser:

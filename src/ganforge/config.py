@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ganforge.config_i2i import TASKS, I2IConfig, check_i2i
 from ganforge.errors import GanforgeError
 
 
@@ -66,6 +67,9 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
+    task: str = "gan"
+    """gan (noise -> image, model.arch) | pix2pix | cyclegan | srgan (image -> image: the i2i
+    section picks their networks and losses; model.g_width/d_width still set the widths)."""
     arch: str = "dcgan"
     """mlp (the classic tutorial MLP) | dcgan | resnet (SNGAN) | toy (MLP pair for 2-D points)."""
     z_dim: int = 100
@@ -91,6 +95,7 @@ class ModelConfig:
     """Dropout in the MLP discriminator."""
 
     def __post_init__(self) -> None:
+        _choice(self.task, TASKS, "model.task")
         _choice(self.arch, ("mlp", "dcgan", "resnet", "toy"), "model.arch")
         _choice(self.d_norm, ("batch", "layer", "none"), "model.d_norm")
         _choice(self.conditional, ("none", "concat", "projection"), "model.conditional")
@@ -155,7 +160,8 @@ class TrainConfig:
     ema_rampup: float = 0.05
     """EMA half-life is at most this fraction of images seen so far (early EMA tracks fast); 0: off."""
     lr_schedule: str = "constant"
-    """constant | linear (decays to 0 over the second half of the run)."""
+    """constant | linear (decays to 0 over the second half of the run) | step (x0.1 for the
+    second half)."""
     seed: int = 0
     """Seed for weights, noise and data order."""
     log_every: int = 2_000
@@ -168,9 +174,29 @@ class TrainConfig:
     """How many recent checkpoints to keep."""
     grid_size: int = 64
     """Samples in each grid (a square number looks best)."""
+    eval_every: int = 0
+    """Images between evaluations of the EMA generator (metrics-eval.csv, metrics.png,
+    best.safetensors); 0: off."""
+    eval_metrics: list[str] = field(default_factory=list)
+    """Metrics per evaluation: fd | kid | is | pr | dc | modes; empty: fd (+ modes where the
+    feature network knows the classes; toy data: modes)."""
+    eval_n: int = 10_000
+    """Generated samples per evaluation (and real images in its reference statistics)."""
+    eval_features: str = "auto"
+    """Feature network: auto (fmnist for Fashion-MNIST, else inception) | fmnist | inception."""
+    best_metric: str = ""
+    """Value that picks best.safetensors, e.g. fd_fmnist (lower is better) or recall (higher);
+    empty: the first value the metrics report."""
 
     def __post_init__(self) -> None:
-        _choice(self.lr_schedule, ("constant", "linear"), "train.lr_schedule")
+        _choice(self.lr_schedule, ("constant", "linear", "step"), "train.lr_schedule")
+        _choice(self.eval_features, ("auto", "fmnist", "inception"), "train.eval_features")
+        if self.eval_every < 0 or self.eval_n < 1:
+            raise GanforgeError("train.eval_every must be >= 0 (0: off) and train.eval_n >= 1")
+        if self.eval_metrics:
+            from ganforge.evaluation import parse_metrics
+
+            parse_metrics(self.eval_metrics)
         for k in ("images", "batch_size", "n_critic", "log_every", "sample_every"):
             if getattr(self, k) < 1:
                 raise GanforgeError(f"train.{k}={getattr(self, k)} must be at least 1")
@@ -181,11 +207,16 @@ class TrainConfig:
 @dataclass
 class RuntimeConfig:
     device: str = "auto"
-    """auto | cpu | cuda | cuda:N."""
+    """auto | cpu | cuda | cuda:N (under torchrun: auto or cuda, each process takes cuda:LOCAL_RANK)."""
     precision: str = "auto"
-    """auto (bf16 autocast where the device computes bf16 natively, else fp32) | fp32 | bf16."""
+    """auto (bf16 autocast where the device computes bf16 natively, else fp32) | fp32 | bf16 |
+    fp16 (float16 autocast with a gradient scaler; CUDA only, elsewhere bf16 or fp32 with a note)."""
     channels_last: bool = True
     """NHWC memory layout for conv nets (faster convolutions on CPU and GPU)."""
+    compile: bool = False
+    """torch.compile the G and D training calls (slow first step; eager where it cannot compile)."""
+    sync_bn: bool = False
+    """Under torchrun, batch norm over the global batch (SyncBatchNorm; CUDA only in PyTorch)."""
     threads: int = 0
     """CPU threads for PyTorch (0: leave PyTorch's default)."""
     progress: bool = True
@@ -194,7 +225,7 @@ class RuntimeConfig:
     """Write TensorBoard events when tensorboard is installed."""
 
     def __post_init__(self) -> None:
-        _choice(self.precision, ("auto", "fp32", "bf16"), "runtime.precision")
+        _choice(self.precision, ("auto", "fp32", "bf16", "fp16"), "runtime.precision")
 
 
 @dataclass
@@ -212,17 +243,20 @@ class Config:
     d_optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    i2i: I2IConfig = field(default_factory=I2IConfig)
 
     def __post_init__(self) -> None:
+        check_i2i(self)  # image-to-image tasks; model.arch and its checks are for task gan
+        gan = self.model.task == "gan"
         if self.loss.clip > 0 and self.loss.gp_weight > 0:
             raise GanforgeError("loss.clip and loss.gp_weight are two alternatives: set one to 0")
         if self.model.arch == "toy" and not self.data.is_toy:
             raise GanforgeError("model.arch=toy needs data.source=toy-ring or toy-grid")
         if self.data.is_toy and self.model.arch != "toy":
             raise GanforgeError(f"data.source={self.data.source} needs model.arch=toy")
-        if self.model.arch == "resnet" and self.data.resolution != 32:
+        if gan and self.model.arch == "resnet" and self.data.resolution != 32:
             raise GanforgeError("model.arch=resnet is built for 32 px: set data.resolution=32")
-        if self.model.arch == "dcgan" and self.data.resolution not in (28, 32, 64):
+        if gan and self.model.arch == "dcgan" and self.data.resolution not in (28, 32, 64):
             raise GanforgeError(
                 f"model.arch=dcgan supports data.resolution 28, 32 or 64, not {self.data.resolution}"
             )
@@ -231,6 +265,10 @@ class Config:
                 "the gradient penalty is per-sample and batch norm mixes samples: "
                 "set model.d_norm=layer or none for WGAN-GP"
             )
+        if self.train.eval_every > 0:
+            from ganforge.train.evaluation import eval_plan
+
+            eval_plan(self)  # metric names, best_metric and eval_n fit the data
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

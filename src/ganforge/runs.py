@@ -94,6 +94,11 @@ def load_run(
         cfg = config_from_dict(yaml.safe_load(cfg_file.read_text()) or {})
     except yaml.YAMLError as e:
         raise GanforgeError(f"{cfg_file} is not valid YAML ({str(e).splitlines()[0]})") from None
+    if cfg.model.task != "gan":
+        raise GanforgeError(
+            f"{run_dir} is a {cfg.model.task} run (image-to-image): use `ganforge translate` or "
+            "`ganforge upscale`, or ganforge.inference.load_translator in Python"
+        )
     state = ckpt.load(ckpt_path)
     meta = state.get("meta", {})
     num_classes = int(meta.get("data", {}).get("num_classes", 0))

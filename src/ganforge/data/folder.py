@@ -101,10 +101,11 @@ def _composite(img: Image.Image, background: tuple[int, int, int]) -> Image.Imag
     return Image.fromarray(out.astype(np.uint8), mode="RGB")
 
 
-def clean_image(
-    img: Image.Image, resolution: int, channels: int, background: tuple[int, int, int]
-) -> np.ndarray:
-    """A decoded Pillow image -> uint8 (channels, resolution, resolution)."""
+def normalize_image(
+    img: Image.Image, channels: int, background: tuple[int, int, int]
+) -> Image.Image:
+    """A decoded Pillow image -> "L" or "RGB" at its own size: EXIF orientation applied, deeper
+    than 8-bit grey scaled to 8 bits, transparency composited onto ``background``."""
     img = ImageOps.exif_transpose(img)  # phone photos store rotation as a tag
     if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         img = _to_8bit(img)
@@ -118,6 +119,14 @@ def clean_image(
         img = img.convert("RGB")  # CMYK, YCbCr, LAB, HSV: through RGB, where luma is defined
     if img.mode != target:
         img = img.convert(target)  # RGB -> L is ITU-R 601 luma, as in transforms.rgb_to_gray
+    return img
+
+
+def clean_image(
+    img: Image.Image, resolution: int, channels: int, background: tuple[int, int, int]
+) -> np.ndarray:
+    """A decoded Pillow image -> uint8 (channels, resolution, resolution)."""
+    img = normalize_image(img, channels, background)
     w, h = img.size
     s = min(w, h)
     # Resize the centred s x s box straight to R x R: the same as scaling the short side to R
@@ -130,9 +139,13 @@ def clean_image(
 
 
 def load_image(
-    path: Path, resolution: int, channels: int, background: tuple[int, int, int]
+    path: Path, resolution: int, channels: int, background: tuple[int, int, int], clean=None
 ) -> np.ndarray | str:
-    """Decode and clean one file -> uint8 (C, R, R), or the reason it cannot be used."""
+    """Decode and clean one file -> uint8 (C, R, R), or the reason it cannot be used.
+
+    ``clean(img)`` replaces the default cleaning (``clean_image`` at ``resolution``): the
+    image-to-image readers split, pad or keep the size, with the same skip-and-report handling.
+    """
     try:
         if path.stat().st_size == 0:
             return "empty file (0 bytes)"
@@ -145,6 +158,8 @@ def load_image(
                 # twice the target size: much faster for large photos, same final quality.
                 img.draft(img.mode, (2 * resolution, 2 * resolution))
             img.load()  # decode now so truncation is caught here, not later
+            if clean is not None:
+                return clean(img)
             return clean_image(img, resolution, channels, background)
     except Image.DecompressionBombError as e:
         return f"too large ({e})"

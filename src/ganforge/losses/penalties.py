@@ -24,19 +24,27 @@ def _grad_sq_norm(outputs: Tensor, inputs: Tensor) -> Tensor:
     return grad.flatten(1).pow(2).sum(1)  # (B,)
 
 
+def interpolation_weights(n: int, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """eps ~ U[0, 1], one per sample, shaped to broadcast over ``like``'s sample dims: (n, 1, ...)."""
+    return torch.rand(
+        (n,) + (1,) * (like.dim() - 1), generator=generator, device=like.device, dtype=like.dtype
+    )
+
+
 def gradient_penalty(
     critic: Callable[[Tensor], Tensor],
     real: Tensor,
     fake: Tensor,
     generator: torch.Generator | None = None,
+    alpha: Tensor | None = None,
 ) -> Tensor:
-    """E[(||grad D(xhat)|| - 1)^2] on random interpolates of real and fake; (B, ...) inputs."""
-    eps = torch.rand(
-        (real.shape[0],) + (1,) * (real.dim() - 1),
-        generator=generator,
-        device=real.device,
-        dtype=real.dtype,
-    )
+    """E[(||grad D(xhat)|| - 1)^2] on random interpolates of real and fake; (B, ...) inputs.
+
+    ``alpha`` (B, 1, ...) are the interpolation weights eps; by default drawn here from
+    ``generator``. Distributed training passes this rank's slice of weights drawn for the global
+    batch, so the penalty does not depend on the number of processes.
+    """
+    eps = interpolation_weights(real.shape[0], real, generator) if alpha is None else alpha
     xhat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     norm = _grad_sq_norm(critic(xhat), xhat).add(1e-12).sqrt()
     return ((norm - 1.0) ** 2).mean()

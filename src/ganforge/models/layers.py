@@ -11,9 +11,15 @@ def sn(module: nn.Module, enabled: bool) -> nn.Module:
 
 
 def norm2d(kind: str, channels: int) -> nn.Module:
-    """batch | layer (GroupNorm with one group: normalises C, H, W per sample) | none."""
+    """batch | layer (GroupNorm with one group: normalises C, H, W per sample) | instance | none.
+
+    instance: per-sample, per-channel statistics without affine parameters or running statistics,
+    as in CycleGAN (Zhu et al. 2017, after Ulyanov et al. 2016), so train and eval modes agree.
+    """
     if kind == "batch":
         return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels)
     if kind == "layer":
         return nn.GroupNorm(1, channels)
     return nn.Identity()

@@ -7,11 +7,28 @@ image-to-image task (two generators, reconstruction losses, an image pool) suppl
 D phase (Goodfellow et al. 2014, Algorithm 1): ascend log D(x) + log(1 - D(G(z))) or the chosen
 loss, plus the gradient penalty / R1, then weight clipping. G phase: descend the generator loss with
 D's parameters frozen, so no D weight gradients are computed.
+
+The runtime contract every task follows (train/distributed.py, train/compiled.py):
+
+- ``wrap_for_distributed(wrap, shard)`` is called once under torchrun, before training. The task
+  routes every training-time call whose parameter gradients must be averaged through
+  ``wrap(module)`` (DistributedDataParallel), and keeps the raw modules in ``nets`` for
+  checkpoints, EMA and sampling. Calls that must not trigger a reduction use the raw module: here
+  the frozen D of the G phase. Each backward must pass through at least one wrapped call of every
+  module that receives gradients in it. Random draws (noise, penalty weights, augmentation) are made
+  for the global batch and cut with ``shard.take``, so the run does not depend on the world size.
+  A task without the method still trains: the Trainer then averages gradients in an optimizer-step
+  hook and says so.
+- With ``runtime.compile`` the task calls compiled twins for first-order calls and the eager
+  modules where a gradient is differentiated again (gradient penalty, R1): AOTAutograd has no
+  double backward.
+- ``notes`` collects one-line messages about fallbacks; the Trainer shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -19,14 +36,24 @@ from torch import Tensor, nn
 
 from ganforge.config import Config, OptimConfig
 from ganforge.losses.adversarial import LOSSES, discriminator_prob
-from ganforge.losses.penalties import clip_weights_, gradient_penalty, r1_penalty
+from ganforge.losses.penalties import (
+    clip_weights_,
+    gradient_penalty,
+    interpolation_weights,
+    r1_penalty,
+)
 from ganforge.models import build_discriminator, build_generator
+from ganforge.train.compiled import compile_modules
+from ganforge.train.distributed import Shard
 
 
-def make_optimizer(params: Any, cfg: OptimConfig) -> torch.optim.Optimizer:
+def make_optimizer(params: Any, cfg: OptimConfig, fused: bool = False) -> torch.optim.Optimizer:
+    """Adam or RMSprop. ``fused`` (Adam on CUDA) lets a GradScaler skip its per-step host sync:
+    the fused kernel reads the scale and the inf flag on the device."""
     if cfg.name == "adam":
+        kind = {"fused": True} if fused else {"foreach": True}
         return torch.optim.Adam(
-            params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, foreach=True
+            params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **kind
         )
     return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
 
@@ -48,8 +75,10 @@ class GANTask:
         if self.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
-        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim)
-        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
+        fp16 = precision == "fp16"
+        fused = fp16 and device.type == "cuda"
+        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim, fused)
+        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim, fused)
         self.d_loss_fn, self.g_loss_fn = LOSSES[cfg.loss.name]
         self.real_target = 1.0 - cfg.loss.label_smoothing
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
@@ -57,7 +86,19 @@ class GANTask:
         self.reuse_fake = cfg.train.n_critic == 1
         self._fake: tuple[Tensor, Tensor | None] | None = None
         self.d_steps = 0
-        self.amp_dtype = torch.bfloat16 if precision == "bf16" else None
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+        # float16 gradients underflow without loss scaling; disabled scalers are pass-throughs.
+        self.scaler_d = torch.amp.GradScaler(device.type, enabled=fp16)
+        self.scaler_g = torch.amp.GradScaler(device.type, enabled=fp16)
+        self.notes: list[str] = []
+        self.shard = Shard()
+        # Training-time callables: compiled twins (G_fast, D_fast) and, under torchrun, DDP
+        # wrappers of them (G_train, D_train). G and D stay the raw modules.
+        fast = {"G": self.G, "D": self.D}
+        if cfg.runtime.compile:
+            fast = compile_modules(fast, device, self.notes.append)
+        self.G_fast, self.D_fast = fast["G"], fast["D"]
+        self.G_train, self.D_train = self.G_fast, self.D_fast
 
     # ------------------------------------------------------------------ what the Trainer checkpoints
     @property
@@ -69,10 +110,21 @@ class GANTask:
         return {"G": self.opt_g, "D": self.opt_d}
 
     def extra_state(self) -> dict[str, Any]:
-        return {"d_steps": self.d_steps}
+        state: dict[str, Any] = {"d_steps": self.d_steps}
+        if self.scaler_d.is_enabled():
+            state["scaler"] = {"D": self.scaler_d.state_dict(), "G": self.scaler_g.state_dict()}
+        return state
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.d_steps = int(state["d_steps"])
+        if self.scaler_d.is_enabled() and "scaler" in state:
+            self.scaler_d.load_state_dict(state["scaler"]["D"])
+            self.scaler_g.load_state_dict(state["scaler"]["G"])
+
+    def wrap_for_distributed(self, wrap: Callable[[nn.Module], nn.Module], shard: Shard) -> None:
+        """Under torchrun: G and D training calls through ``wrap`` (DDP); draws cut by ``shard``."""
+        self.G_train, self.D_train = wrap(self.G_fast), wrap(self.D_fast)
+        self.shard = shard
 
     # ------------------------------------------------------------------ helpers
     def autocast(self) -> contextlib.AbstractContextManager:
@@ -81,7 +133,9 @@ class GANTask:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def noise(self, n: int, gen: torch.Generator) -> Tensor:
-        return torch.randn(n, self.G.z_dim, generator=gen, device=self.device)
+        """z for ``n`` local samples: this rank's slice of the global batch's draw."""
+        z = torch.randn(n * self.shard.world_size, self.G.z_dim, generator=gen, device=self.device)
+        return self.shard.take(z)
 
     def _labels(self, y: Tensor | None) -> Tensor | None:
         # Fakes are drawn with the real batch's labels: same class marginal, no extra sampling.
@@ -101,21 +155,25 @@ class GANTask:
             real = real.detach().requires_grad_(True)
         with self.autocast():
             if self.reuse_fake:
-                fake = self.G(z, y)
+                fake = self.G_train(z, y)
                 self._fake = (fake, y)
             else:
                 with torch.no_grad():
-                    fake = self.G(z, y)
+                    fake = self.G_fast(z, y)
             if self.channels_last:
                 fake = fake.contiguous(memory_format=torch.channels_last)
-            real_logits = self.D(real, y).float()
-            fake_logits = self.D(fake.detach(), y).float()
+            # R1 differentiates grad_x D(x) again: the eager D (no double backward when compiled).
+            real_logits = (self.D if use_r1 else self.D_train)(real, y).float()
+            fake_logits = self.D_train(fake.detach(), y).float()
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         loss = adv
         out = {"d_loss": adv.detach()}
         if lc.gp_weight > 0:
             # The penalty runs in full precision: its second-order terms are sensitive to rounding.
-            gp = gradient_penalty(lambda x: self.D(x, y), real, fake.float(), gen)
+            # Its gradients reach DDP through the same parameters, reduced with the rest.
+            B = real.shape[0] * self.shard.world_size  # the global batch
+            alpha = self.shard.take(interpolation_weights(B, real, gen))
+            gp = gradient_penalty(lambda x: self.D(x, y), real, fake.float(), alpha=alpha)
             loss = loss + lc.gp_weight * gp
             out["gp"] = gp.detach()
         if use_r1:
@@ -123,10 +181,11 @@ class GANTask:
             loss = loss + 0.5 * lc.r1_gamma * lc.r1_every * r1
             out["r1"] = r1.detach()
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        self.scaler_d.scale(loss).backward()
         if measure:
-            out["d_grad_norm"] = _grad_norm(self.D)
-        self.opt_d.step()
+            out["d_grad_norm"] = _measured_norm(self.D, self.scaler_d, self.opt_d)
+        self.scaler_d.step(self.opt_d)
+        self.scaler_d.update()
         if lc.clip > 0:
             clip_weights_(self.D, lc.clip)
         self.d_steps += 1
@@ -147,20 +206,22 @@ class GANTask:
                 if self._fake is not None:
                     fake, y = self._fake
                 else:
-                    fake = self.G(self.noise(real.shape[0], gen), y)
+                    fake = self.G_train(self.noise(real.shape[0], gen), y)
                 self._fake = None
                 if self.channels_last:
                     fake = fake.contiguous(memory_format=torch.channels_last)
-                logits = self.D(fake, y).float()
+                # The frozen D outside DDP: its wrapper would wait for a D reduction.
+                logits = self.D_fast(fake, y).float()
             loss = self.g_loss_fn(logits)
             self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
+            self.scaler_g.scale(loss).backward()
         finally:
             self.D.requires_grad_(True)
         out = {"g_loss": loss.detach()}
         if measure:
-            out["g_grad_norm"] = _grad_norm(self.G)
-        self.opt_g.step()
+            out["g_grad_norm"] = _measured_norm(self.G, self.scaler_g, self.opt_g)
+        self.scaler_g.step(self.opt_g)
+        self.scaler_g.update()
         return out
 
     # ------------------------------------------------------------------ sampling
@@ -183,6 +244,19 @@ class GANTask:
             for i in range(0, z.shape[0], batch)
         ]
         return torch.cat(outs)
+
+
+def _measured_norm(
+    module: nn.Module, scaler: torch.amp.GradScaler, opt: torch.optim.Optimizer
+) -> Tensor:
+    """The gradient norm before the step, unscaled. With fp16, overflowing gradients are how the
+    scaler finds its scale (it skips that step and lowers the scale): such a step logs 0 instead of
+    stopping the run as if it diverged (the losses still catch a real divergence)."""
+    scaler.unscale_(opt)
+    norm = _grad_norm(module)
+    if scaler.is_enabled():
+        norm = torch.nan_to_num(norm, nan=0.0, posinf=0.0)
+    return norm
 
 
 def _grad_norm(module: nn.Module) -> Tensor:

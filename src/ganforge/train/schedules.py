@@ -5,10 +5,13 @@ from __future__ import annotations
 
 def lr_factor(kind: str, images_seen: int, total_images: int) -> float:
     """constant: 1. linear: 1 for the first half, then linearly to 0 (CycleGAN's schedule, Zhu et
-    al. 2017, section 7, expressed in images)."""
+    al. 2017, section 7, expressed in images). step: 1, then 0.1 for the second half (SRGAN's
+    1e-4 -> 1e-5, Ledig et al. 2017, section 3.2)."""
     if kind == "constant":
         return 1.0
     half = total_images / 2
+    if kind == "step":
+        return 1.0 if images_seen < half else 0.1
     if images_seen <= half:
         return 1.0
     return max(0.0, 1.0 - (images_seen - half) / max(total_images - half, 1))

@@ -12,8 +12,13 @@ Run folder (``out_dir/DATE-NAME``)::
     samples/             reals.png and a grid on fixed noise every sample_every images
     losses.png           loss curves, redrawn with every grid
     checkpoints/         ckpt-<images>.safetensors, the last keep_checkpoints of them
-    run.json             status (running/finished/interrupted/failed), timing, versions
+    metrics-eval.csv     with train.eval_every: scores of the EMA generator (train/evaluation.py),
+    metrics.png          their curves, and best.safetensors, the checkpoint of the best score
+    run.json             status (running/finished/interrupted/failed), timing, versions, notes
     tensorboard/         events, when tensorboard is installed
+
+Under torchrun (train/distributed.py) every process trains its slice of each global batch and rank 0
+alone writes the folder; scalars are averaged over the processes at log steps only.
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from ganforge.data.loader import IndexSampler, to_model_range
 from ganforge.errors import GanforgeError
 from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.train import checkpoint as ckpt
+from ganforge.train import distributed
 from ganforge.train.ema import EMA
-from ganforge.train.gan_task import GANTask
-from ganforge.train.runtime import resolve_device, resolve_precision
+from ganforge.train.evaluation import BEST_NAME, TrainingEval
+from ganforge.train.runtime import choose_precision
 from ganforge.train.schedules import ema_beta, lr_factor
+from ganforge.train.tasks import build_task, load_task_data
 
 COLUMNS = [
     "images",
@@ -78,20 +85,31 @@ class Trainer:
         rt = cfg.runtime
         if rt.threads > 0:
             torch.set_num_threads(rt.threads)
-        self.device = resolve_device(rt.device)
-        self.precision = resolve_precision(rt.precision, self.device)
+        # Under torchrun (train/distributed.py) the checks come first: a bad launch fails on every
+        # rank before any of them waits for the others.
+        self.launch = distributed.launch_from_env()
+        self.is_main = self.launch.is_main
+        self.device = distributed.training_device(self.launch, rt.device)
+        distributed.check_batch(self.launch, cfg.train.batch_size)
+        self.precision, note = choose_precision(rt.precision, self.device)
+        self._notes: list[str] = [note] if note else []
+        distributed.init(self.launch, self.device)
+        self.shard = distributed.shard_of(self.launch)
         torch.manual_seed(cfg.train.seed)
         if data is None:
-            from ganforge.data import load_data
-
-            data = load_data(cfg.data, seed=cfg.train.seed)
+            with distributed.main_first(self.launch):  # rank 0 downloads; the others then read
+                data = load_task_data(cfg)  # the model.task's reader (train/tasks.py)
         self.data = data
         if cfg.train.batch_size > len(self.data):
             raise GanforgeError(
                 f"train.batch_size={cfg.train.batch_size} is larger than the data set "
                 f"({len(self.data)} images): lower it"
             )
-        self.task = GANTask(cfg, self.data.num_classes, self.device, self.precision)
+        self.task = build_task(cfg, self.data, self.device, self.precision)
+        # Tasks may log more than the GAN columns (image-to-image: l1, psnr, ssim, cycle, ...).
+        extra = getattr(self.task, "log_columns", ())
+        self.columns = COLUMNS + [c for c in extra if c not in COLUMNS]
+        self._distribute()
         self.ema = (
             {k: EMA(self.task.nets[k]) for k in self.task.ema_targets}
             if (cfg.train.ema_halflife > 0)
@@ -111,11 +129,50 @@ class Trainer:
         self._tb: Any = None
         self._bar: Any = None
         self._stop_signal: int | None = None
+        self._stop_agreed = False  # under torchrun: every rank saw a stop request at a sync point
+        self._synced_at = -1
         self.status = "new"
-        self.run_dir = Path(run_dir) if run_dir else self._new_run_dir()
+        # Rank 0 names the run folder (its clock, its view of the folders) for every rank.
+        self.run_dir = (
+            Path(run_dir)
+            if run_dir
+            else distributed.broadcast_object(self.launch, self._new_run_dir())
+        )
         self.fixed = self.task.fixed_inputs(cfg.train.grid_size, cfg.train.seed)
+        self.evaluation = TrainingEval(cfg) if cfg.train.eval_every > 0 else None
 
     # ------------------------------------------------------------------ construction helpers
+    @property
+    def notes(self) -> list[str]:
+        """One-line notes about runtime fallbacks (precision, compile, distributed)."""
+        return self._notes + list(getattr(self.task, "notes", []))
+
+    def _distribute(self) -> None:
+        """Under torchrun: the task's training calls through DDP, random draws sharded."""
+        if not self.launch.distributed:
+            return
+        rt, n = self.cfg.runtime, self.launch.world_size
+        sync_bn = rt.sync_bn and self.device.type == "cuda"
+        if rt.sync_bn and not sync_bn:
+            self._notes.append(
+                "runtime.sync_bn: PyTorch's SyncBatchNorm needs CUDA (DDP rejects it on CPU); "
+                "batch norm uses each process's statistics"
+            )
+        elif not sync_bn and distributed.has_batch_norm(*self.task.nets.values()):
+            self._notes.append(
+                f"batch norm normalises over each process's {self.cfg.train.batch_size // n} "
+                "images (runtime.sync_bn=true on CUDA: over the global batch)"
+            )
+        wrap = distributed.ddp_wrapper(self.launch, self.device, sync_bn)
+        if hasattr(self.task, "wrap_for_distributed"):
+            self.task.wrap_for_distributed(wrap, self.shard)
+        else:
+            distributed.average_gradients_on_step(self.task.optimizers, n)
+            self._notes.append(
+                f"{type(self.task).__name__} has no wrap_for_distributed: gradients are averaged "
+                "before each optimizer step and its random draws are not sharded"
+            )
+
     def _new_run_dir(self) -> Path:
         stamp = _dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
         base = Path(self.cfg.out_dir) / f"{stamp}-{self.cfg.name}"
@@ -180,6 +237,8 @@ class Trainer:
         }
         if self.device.type == "cuda":
             state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
+        if self.evaluation is not None:
+            state["eval"] = self.evaluation.state_dict()
         return state
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -208,18 +267,24 @@ class Trainer:
         self.wall_time = prog["wall_time"]
         self._acc = {k: v.to(self.device) for k, v in state["acc"]["sum"].items()}
         self._acc_n = dict(state["acc"]["n"])
+        if self.evaluation is not None:
+            self.evaluation.load_state_dict(state.get("eval", {}))
         self._set_lr()
 
     def save_checkpoint(self) -> Path:
+        self._sync()
         self._check_finite()
         folder = self.run_dir / "checkpoints"
         path = folder / ckpt.checkpoint_name(self.images_seen)
-        ckpt.atomic_save(path, self.state_dict())
-        ckpt.prune(folder, self.cfg.train.keep_checkpoints)
+        if self.is_main:  # the state is the same on every rank (batch-norm statistics aside)
+            ckpt.atomic_save(path, self.state_dict())
+            ckpt.prune(folder, self.cfg.train.keep_checkpoints)
         return path
 
     # ------------------------------------------------------------------ run folder
     def _prepare_run_dir(self) -> None:
+        if not self.is_main:
+            return
         (self.run_dir / "samples").mkdir(parents=True, exist_ok=True)
         cfg_file = self.run_dir / "config.yaml"
         _write_text(cfg_file, self.cfg.to_yaml())
@@ -228,7 +293,7 @@ class Trainer:
         )
         metrics = self.run_dir / "metrics.csv"
         if self.images_seen == 0 or not metrics.exists():
-            _write_text(metrics, ",".join(COLUMNS) + "\n")
+            _write_text(metrics, ",".join(self.columns) + "\n")
         else:
             # Rows logged after the checkpoint we resumed from are replayed: drop them.
             rows = metrics.read_text().splitlines()
@@ -236,11 +301,15 @@ class Trainer:
                 r for r in rows[1:] if r and int(r.split(",")[0]) <= self.images_seen
             ]
             _write_text(metrics, "\n".join(keep) + "\n")
+        if self.evaluation is not None:
+            self.evaluation.prepare(self.run_dir, self.images_seen)
         if self.images_seen == 0:
             self._save_samples("reals")
 
     def _write_status(self, status: str, **extra: Any) -> None:
         self.status = status
+        if not self.is_main:
+            return
         info = {
             "status": status,
             "name": self.cfg.name,
@@ -250,24 +319,33 @@ class Trainer:
             "wall_time_s": round(self.wall_time, 2),
             "img_per_s": round(self.images_seen / self.wall_time, 1) if self.wall_time else None,
             "device": str(self.device),
+            "world_size": self.launch.world_size,
             "precision": self.precision,
+            "compile": self.cfg.runtime.compile,
+            "notes": self.notes,
             "ganforge": ganforge.__version__,
             "torch": torch.__version__,
             "checkpoints": [p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")],
+            **({"eval": self.evaluation.summary()} if self.evaluation is not None else {}),
             **extra,
         }
         _write_text(self.run_dir / "run.json", json.dumps(info, indent=2) + "\n")
 
     # ------------------------------------------------------------------ the loop
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = self.sampler.next().to(self.device)
+        if hasattr(self.task, "make_batch"):  # image-to-image tasks cut pairs, domains, LR/HR
+            return self.task.make_batch(self.gen)
+        # Global draws, this rank's slice (train/distributed.py). non_blocking: a copy from
+        # pageable memory that does not wait for the queued GPU work.
+        idx = self.shard.take(self.sampler.next()).to(self.device, non_blocking=True)
         x = self.images[idx]
         y = None if self.labels is None else self.labels[idx]
         if self.data.is_image:
             x = to_model_range(x)
             if self.cfg.data.hflip:
-                flip = torch.rand(x.shape[0], 1, 1, 1, generator=self.gen, device=self.device) < 0.5
-                x = torch.where(flip, x.flip(3), x)
+                B = self.cfg.train.batch_size
+                u = torch.rand(B, 1, 1, 1, generator=self.gen, device=self.device)
+                x = torch.where(self.shard.take(u) < 0.5, x.flip(3), x)
             if self.task.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
         return x, y
@@ -299,7 +377,28 @@ class Trainer:
                 f"(generator step {self.g_steps}); {keep}; lower the learning rates or add a penalty"
             )
 
+    def _sync(self) -> None:
+        """Under torchrun, at log and checkpoint steps only: average the accumulated scalars over
+        the ranks and agree on stopping, in one all_reduce. A NaN on any rank reaches every rank's
+        sums, so all take the same decision; a Ctrl-C takes effect at the next of these points."""
+        if not self.launch.distributed or self._synced_at == self.images_seen:
+            return
+        self._synced_at = self.images_seen
+        keys = sorted(self._acc)
+        flag = torch.tensor([float(self._stop_signal is not None)], device=self.device)
+        parts = [torch.stack([self._acc[k].float() for k in keys])] if keys else []
+        vec = distributed.all_reduce_sum(self.launch, torch.cat([*parts, flag]))
+        self._acc = {k: vec[i] / self.launch.world_size for i, k in enumerate(keys)}
+        self._stop_agreed = bool(vec[-1] > 0)
+
+    def _stopping(self) -> bool:
+        """One process: at once. Under torchrun: once the ranks agreed (at a log/checkpoint step)."""
+        if self.launch.distributed:
+            return self._stop_agreed
+        return self._stop_signal is not None
+
     def _log(self) -> None:
+        self._sync()
         self._check_finite()
         now = time.perf_counter()
         seen0, t0 = self._last_log
@@ -314,11 +413,13 @@ class Trainer:
         )
         self._acc, self._acc_n = {}, {}
         self._last_log = (self.images_seen, now)
+        if not self.is_main:
+            return
         line = ",".join(
             ""
             if row.get(c) is None
             else (f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]))
-            for c in COLUMNS
+            for c in self.columns
         )
         with open(self.run_dir / "metrics.csv", "a") as f:
             f.write(line + "\n")
@@ -351,6 +452,8 @@ class Trainer:
     def _save_samples(self, tag: str) -> None:
         from ganforge.report.plots import plot_losses, plot_toy
 
+        if not self.is_main:
+            return
         path = self.run_dir / "samples" / f"{tag}.png"
         if tag == "reals":
             idx = torch.arange(min(self.cfg.train.grid_size, len(self.data)))
@@ -367,7 +470,8 @@ class Trainer:
         finally:
             G.train(was_training)
         if self.data.is_image:
-            save_grid(path, to_uint8(fake))
+            # Image-to-image grids are rows of input | output | target tiles.
+            save_grid(path, to_uint8(fake), getattr(self.task, "grid_nrow", None))
         else:
             gen = torch.Generator(device=self.device).manual_seed(self.cfg.train.seed + 7)
             z = torch.randn(2000, G.z_dim, generator=gen, device=self.device)
@@ -376,6 +480,23 @@ class Trainer:
             G.train(was_training)
             plot_toy(path, self.data.images, pts, self.cfg.data.source)
         plot_losses(self.run_dir / "metrics.csv", self.run_dir / "losses.png")
+
+    def _evaluate(self) -> None:
+        """Score the sample model (train/evaluation.py); keep best.safetensors when it improves."""
+        if not self.is_main:
+            distributed.barrier(self.launch)  # the other ranks wait while rank 0 evaluates
+            return
+        t0 = time.perf_counter()
+        improved = self.evaluation.run(
+            self.sample_model(), self.images_seen, self.task.num_classes, self.run_dir
+        )
+        if improved:
+            ckpt.atomic_save(self.run_dir / BEST_NAME, self.state_dict())
+        self._write_status("running")
+        # Leave the evaluation out of the next img/s reading: it measures training speed.
+        seen, t = self._last_log
+        self._last_log = (seen, t + time.perf_counter() - t0)
+        distributed.barrier(self.launch)
 
     def _install_signal_handlers(self):
         """First Ctrl-C / SIGTERM: finish the iteration, checkpoint, stop. Second: stop at once."""
@@ -405,7 +526,7 @@ class Trainer:
             initial=min(self.images_seen, total),
             unit="img",
             unit_scale=True,
-            disable=not cfg.runtime.progress,
+            disable=not cfg.runtime.progress or not self.is_main,
             dynamic_ncols=True,
             desc=cfg.name,
         )
@@ -413,7 +534,7 @@ class Trainer:
         started = time.perf_counter() - self.wall_time
         restore = self._install_signal_handlers()
         try:
-            while self.images_seen < total and self._stop_signal is None:
+            while self.images_seen < total and not self._stopping():
                 prev = self.images_seen
                 nxt = prev + per_iter
                 measure = prev // tc.log_every != nxt // tc.log_every
@@ -439,13 +560,19 @@ class Trainer:
                     self._log()
                 if prev // tc.sample_every != nxt // tc.sample_every or done:
                     self._save_samples(f"fakes-{self.images_seen:012d}")
+                if self.evaluation is not None and self.evaluation.due(prev, nxt):
+                    self._evaluate()
                 if prev // tc.checkpoint_every != nxt // tc.checkpoint_every or done:
                     self.save_checkpoint()
                     self._write_status("running")
-            if self._stop_signal is not None:
+            if self._stopping():
                 # Stopped between iterations, so the checkpoint is a consistent state.
                 self.save_checkpoint()
-                self._write_status("interrupted", signal=signal.Signals(self._stop_signal).name)
+                sig = self._stop_signal
+                # Under torchrun another rank may have been the one signalled.
+                self._write_status(
+                    "interrupted", signal=signal.Signals(sig).name if sig else "peer"
+                )
                 raise KeyboardInterrupt
         finally:
             restore()

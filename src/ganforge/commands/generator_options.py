@@ -1,0 +1,65 @@
+"""Options shared by the commands that use a trained generator (sample, sheet, interpolate, ...).
+
+They all open a run the same way (``runs.load_run``: EMA weights unless ``--no-ema``) and name
+samples the same way (``--seed``, ``--truncation``, ``--label``), so a sample number means the same
+image in every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_run_options(p: argparse.ArgumentParser, device: bool = True) -> None:
+    p.add_argument("run", metavar="RUN", help="run folder (or a checkpoint file in one)")
+    p.add_argument("--checkpoint", help="checkpoint in RUN (file name, path, or 'best')")
+    p.add_argument("--no-ema", action="store_true", help="use the raw generator, not the EMA one")
+    if device:
+        p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | auto")
+
+
+def add_sampling_options(p: argparse.ArgumentParser, seed_help: str = "") -> None:
+    p.add_argument(
+        "--seed", type=int, default=0, help=seed_help or "seed; sample i of a seed never changes"
+    )
+    p.add_argument(
+        "--truncation",
+        type=float,
+        help="truncate latents to [-t, t] (e.g. 0.7): less variety, more typical samples",
+    )
+    p.add_argument(
+        "--label", help="class (number or name) for conditional runs (default: classes cycle)"
+    )
+
+
+def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
+    """The LoadedRun named on the command line (errors are one-line GanforgeErrors)."""
+    from ganforge.runs import load_run
+    from ganforge.train.runtime import resolve_device
+
+    dev = resolve_device(device or getattr(args, "device", "cpu"))
+    return load_run(args.run, args.checkpoint, ema=not args.no_ema, device=dev)
+
+
+def label_of(args: argparse.Namespace, run: Any) -> int | None:
+    from ganforge.explore.latents import resolve_label
+
+    return resolve_label(getattr(args, "label", None), run.num_classes, run.class_names)
+
+
+def require_images(run: Any, command: str) -> None:
+    """Commands that draw pictures refuse the 2-D toy runs with a clear message."""
+    from ganforge.errors import GanforgeError
+
+    if run.cfg.data.is_toy:
+        raise GanforgeError(
+            f"`ganforge {command}` needs an image generator; {run.run_dir} is a 2-D toy run "
+            "(use `ganforge sample RUN --out points.npz`)"
+        )
+
+
+def done(message: str) -> None:
+    """Progress notes go to stderr; stdout is kept for results."""
+    print(message, file=sys.stderr)

@@ -1,0 +1,60 @@
+"""``ganforge sheet``: numbered samples to pick exemplars from.
+
+    ganforge sheet runs/<run> --n 100 --seed 7 --out sheet.png
+
+The numbers are sample indices of the seed: ``ganforge arithmetic --seed 7 --a 3,18,52`` and
+``ganforge interpolate --seed 7 --from 12 --to 40`` use exactly those images.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ganforge.commands.generator_options import (
+    add_run_options,
+    add_sampling_options,
+    done,
+    label_of,
+    open_run,
+    require_images,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sheet",
+        help="a numbered sample sheet (pick exemplars for arithmetic and interpolation)",
+        description="Draw numbered samples. Example: "
+        "`ganforge sheet runs/<run> --n 100 --seed 7 --out sheet.png`.",
+    )
+    add_run_options(p)
+    p.add_argument("--n", type=int, default=100, help="number of samples (default 100)")
+    p.add_argument("--start", type=int, default=0, help="index of the first sample (default 0)")
+    p.add_argument("--cols", type=int, default=0, help="samples per row (default: square)")
+    p.add_argument("--out", required=True, help="the sheet (.png)")
+    add_sampling_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ganforge.explore import sample as S
+    from ganforge.explore.outputs import check_output
+    from ganforge.explore.sheet import sheet
+    from ganforge.images import save_png
+
+    out = check_output(args.out, (".png",))
+    loaded = open_run(args)
+    require_images(loaded, "sheet")
+    samples = S.draw(
+        loaded.G,
+        args.n,
+        seed=args.seed,
+        start=args.start,
+        truncation=args.truncation,
+        num_classes=loaded.num_classes,
+        label=label_of(args, loaded),
+    )
+    save_png(out, sheet(samples, cols=max(args.cols, 0) or None))
+    last = args.start + args.n - 1
+    done(f"wrote {out}: samples {args.start}-{last} of seed {args.seed}")
+    return 0

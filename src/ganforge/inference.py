@@ -1,0 +1,244 @@
+"""Run a trained image-to-image generator on images: what ``ganforge translate`` and ``ganforge
+upscale`` (and ``ganforge eval`` on such runs) are built on.
+
+``load_translator(run)`` opens a pix2pix, CycleGAN or SRGAN run folder (or a checkpoint in one) and
+rebuilds the generator of the asked direction: a run's own direction is its G; CycleGAN runs also
+have F for the other way. Images of any size are accepted: translation pads the sides to the
+multiple the network needs (replicating the border) and crops the result back; super-resolution
+runs large images tile by tile, each tile read with ``context`` pixels of margin on every side so
+that, up to floating-point rounding, the result equals one pass over the whole image.
+
+The generators are plain ``nn.Module``\\ s called as ``net(x) -> y`` on (B, C, H, W) float tensors
+in [-1, 1]; ``Translator.net`` is that module, in eval mode (batch-norm running statistics, no
+dropout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import yaml
+from PIL import Image
+from torch import Tensor, nn
+
+from ganforge.config import Config, config_from_dict
+from ganforge.data.folder import normalize_image, parse_background
+from ganforge.data.loader import to_model_range
+from ganforge.errors import GanforgeError
+from ganforge.images import to_uint8
+from ganforge.train import checkpoint as ckpt
+
+DEFAULT_TILE = 256
+"""Side of the LR tiles ``upscale`` works on (memory grows with its square)."""
+
+
+@dataclass
+class Translator:
+    """A trained image-to-image generator, ready for inference."""
+
+    run_dir: Path
+    cfg: Config
+    checkpoint: Path
+    net: nn.Module
+    direction: str
+    channels: int
+    multiple: int
+    """Input sides must be divisible by this (the translator pads)."""
+    scale: int
+    """Output size / input size: 1 for translation, i2i.scale for super-resolution."""
+    context: int
+    """Pixels of input around a tile that its output depends on (tiling margin)."""
+    used_ema: bool
+    images_seen: int
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    @property
+    def min_size(self) -> int:
+        """Smallest side accepted: a U-Net needs its 1x1 bottleneck to exist."""
+        return max(self.multiple, 4)
+
+
+def open_run_config(run: str | Path, checkpoint: str | Path | None = None):
+    """(run folder, checkpoint file, Config) of an image-to-image run."""
+    from ganforge.runs import resolve_checkpoint
+
+    run_dir, ckpt_path = resolve_checkpoint(run, checkpoint)
+    try:
+        cfg = config_from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()) or {})
+    except yaml.YAMLError as e:
+        raise GanforgeError(f"{run_dir}/config.yaml is not valid YAML ({e})") from None
+    return run_dir, ckpt_path, cfg
+
+
+def load_translator(
+    run: str | Path,
+    checkpoint: str | Path | None = None,
+    direction: str | None = None,
+    device: str | torch.device = "cpu",
+    ema: bool = True,
+) -> Translator:
+    """The generator of ``run`` for ``direction`` (AtoB | BtoA; default: the run's own)."""
+    from ganforge.models.i2i import build_i2i_generator
+
+    run_dir, ckpt_path, cfg = open_run_config(run, checkpoint)
+    task = cfg.model.task
+    if task == "gan":
+        raise GanforgeError(
+            f"{run_dir} is a noise-to-image run: use `ganforge sample` (translate and upscale "
+            "take pix2pix, CycleGAN and SRGAN runs)"
+        )
+    own = cfg.i2i.direction
+    direction = direction or own
+    if direction not in ("AtoB", "BtoA"):
+        raise GanforgeError(f"--direction {direction} must be AtoB or BtoA")
+    if direction == own:
+        which = "G"
+    elif task == "cyclegan":
+        which = "F"
+    else:
+        raise GanforgeError(
+            f"{run_dir} is a {task} run trained {own} only; --direction {direction} needs a "
+            f"CycleGAN run (or a {task} run trained with i2i.direction={direction})"
+        )
+    state = ckpt.load(ckpt_path)
+    use_ema = ema and which in state.get("ema", {})
+    weights = state["ema"][which] if use_ema else state.get("nets", {}).get(which)
+    if weights is None:
+        raise GanforgeError(f"{ckpt_path} holds no {which} generator weights")
+    net = build_i2i_generator(cfg)
+    try:
+        net.load_state_dict(weights)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0][:200]
+        raise GanforgeError(
+            f"{ckpt_path} does not match the model in {run_dir}/config.yaml ({first})"
+        ) from None
+    net = net.to(device).eval().requires_grad_(False)
+    sr = task == "srgan"
+    return Translator(
+        run_dir=run_dir,
+        cfg=cfg,
+        checkpoint=ckpt_path,
+        net=net,
+        direction=direction,
+        channels=cfg.data.channels,
+        multiple=int(getattr(net, "multiple", 1)),
+        scale=cfg.i2i.scale if sr else 1,
+        context=int(getattr(net, "context", 0)),
+        used_ema=use_ema,
+        images_seen=int(state.get("progress", {}).get("images_seen", 0)),
+    )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_image(path: Path, channels: int, background: str = "white") -> np.ndarray:
+    """An image file -> uint8 (channels, H, W) at its own size (16-bit, RGBA, ... handled)."""
+    from ganforge.data.folder import load_image
+
+    bg = parse_background(background)
+
+    def clean(img: Image.Image) -> np.ndarray:
+        arr = np.array(normalize_image(img, channels, bg), dtype=np.uint8)  # a writable copy
+        return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+
+    result = load_image(Path(path), 1 << 30, channels, bg, clean=clean)  # no JPEG draft scaling
+    if isinstance(result, str):
+        raise GanforgeError(f"cannot read {path}: {result}")
+    return result
+
+
+# --------------------------------------------------------------------------- tensors
+
+
+def _check(tr: Translator, x: Tensor, what: str) -> None:
+    if x.ndim != 4 or x.shape[1] != tr.channels:
+        raise GanforgeError(
+            f"{what}: expected (N, {tr.channels}, H, W) images for this run, got {tuple(x.shape)}"
+        )
+    h, w = x.shape[-2:]
+    if min(h, w) < tr.min_size:
+        raise GanforgeError(
+            f"{what} is {w}x{h} px, too small for this network: it needs at least "
+            f"{tr.min_size}x{tr.min_size}"
+        )
+
+
+@torch.no_grad()
+def translate_tensor(tr: Translator, x: Tensor, what: str = "input") -> Tensor:
+    """uint8 (N, C, H, W) -> uint8 (N, C, scale*H, scale*W), padding to the network's multiple."""
+    _check(tr, x, what)
+    h, w = x.shape[-2:]
+    m = tr.multiple
+    ph, pw = (-h) % m, (-w) % m
+    xf = to_model_range(x.to(tr.device))
+    if ph or pw:
+        # Replicated borders: reflection needs the pad to be smaller than the image.
+        xf = F.pad(xf, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode="replicate")
+    y = tr.net(xf)
+    s = tr.scale
+    top, left = (ph // 2) * s, (pw // 2) * s
+    return to_uint8(y[..., top : top + h * s, left : left + w * s])
+
+
+@torch.no_grad()
+def upscale_tiled(
+    tr: Translator, x: Tensor, tile: int = DEFAULT_TILE, what: str = "input"
+) -> Tensor:
+    """uint8 (1, C, h, w) -> (1, C, s*h, s*w) in tiles of ``tile`` LR pixels plus ``context``."""
+    _check(tr, x, what)
+    h, w = x.shape[-2:]
+    if tile < 1:
+        raise GanforgeError(f"--tile {tile} must be positive")
+    if h <= tile and w <= tile:
+        return translate_tensor(tr, x, what)
+    s, c = tr.scale, tr.context
+    out = torch.empty((1, x.shape[1], h * s, w * s), dtype=torch.uint8)
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            a, b = max(0, y0 - c), max(0, x0 - c)  # the tile with its context, inside the image
+            part = translate_tensor(tr, x[..., a : min(h, y1 + c), b : min(w, x1 + c)], what)
+            out[..., y0 * s : y1 * s, x0 * s : x1 * s] = part[
+                ..., (y0 - a) * s : (y1 - a) * s, (x0 - b) * s : (x1 - b) * s
+            ]
+    return out
+
+
+def collect_inputs(paths: list[str]) -> list[Path]:
+    """Image files named on the command line, folders expanded to the images directly in them."""
+    from ganforge.data.folder import IMAGE_EXTENSIONS
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.iterdir()
+                if f.is_file()
+                and f.suffix.lower() in IMAGE_EXTENSIONS
+                and not f.name.startswith(".")
+            )
+            if not found:
+                raise GanforgeError(f"{p} holds no image files")
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise GanforgeError(f"{p} does not exist")
+    stems = [f.stem for f in files]
+    dup = sorted({s for s in stems if stems.count(s) > 1})
+    if dup:
+        raise GanforgeError(
+            f"several inputs would write {dup[0]}.png (outputs keep the file name, as PNG): "
+            "rename them or run them separately"
+        )
+    return files

@@ -1,0 +1,342 @@
+"""The report page of a run: one self-contained HTML file, ``RUN/report.html``.
+
+Everything a reader needs to judge a run, in the spirit of the figures of DCGAN (Radford, Metz &
+Chintala 2016: samples, latent walks) and of the run folders of StyleGAN/EDM (Karras et al.):
+final samples and real images side by side, a latent interpolation strip, the fixed-noise grids
+saved during training behind a slider, loss curves, evaluation curves (``metrics-eval.csv`` when
+the run has one), timing, the data report and the resolved config.
+
+Self-contained means portable: images are inline ``data:`` URIs, the small script and the styles
+are inline, and a Content-Security-Policy forbids every network request, so the file can be mailed,
+archived or opened offline and looks the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+
+from ganforge.errors import GanforgeError
+from ganforge.images import atomic_write_bytes, make_grid, to_pil, to_uint8
+
+MAX_FRAMES = 60
+"""Most training grids embedded in the slider (evenly spaced, the last always kept)."""
+
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+_STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 20px
+  40px; color: #222; background: #fff; }
+h1 { font-size: 1.5em; margin: 1em 0 0.2em; } h2 { font-size: 1.15em; margin-top: 1.8em;
+  border-bottom: 1px solid #ddd; }
+.sub { color: #666; margin: 0; }
+.row { display: flex; flex-wrap: wrap; gap: 0 24px; }
+figure { margin: 0.5em 0; }
+figcaption { color: #555; font-size: 0.9em; }
+img.px { image-rendering: pixelated; }
+img.plot { max-width: 100%; height: auto; }
+table { border-collapse: collapse; } td, th { padding: 2px 12px 2px 0; text-align: left;
+  vertical-align: top; } th { color: #555; font-weight: normal; }
+pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 12.5px; }
+#slider { width: 420px; } .warn { color: #a00; }
+"""
+
+# The slider shows one training grid at a time; the load check tells the reader (and the test in
+# tests/report) when an embedded image failed to decode.
+_SCRIPT = """
+(function () {
+  var frames = document.querySelectorAll('#frames img');
+  var slider = document.getElementById('slider');
+  var label = document.getElementById('frame-label');
+  function show(i) {
+    frames.forEach(function (f, k) { f.hidden = k !== i; });
+    label.textContent = frames[i].dataset.label;
+  }
+  if (slider && frames.length) {
+    slider.addEventListener('input', function () { show(Number(slider.value)); });
+    show(frames.length - 1);
+  }
+  window.addEventListener('load', function () {
+    var imgs = Array.prototype.slice.call(document.images);
+    var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+    document.body.dataset.imagesOk = String(imgs.length - bad.length);
+    document.body.dataset.imagesBroken = String(bad.length);
+    if (bad.length) {
+      document.getElementById('status').textContent = bad.length + ' image(s) failed to load.';
+    }
+  });
+})();
+"""
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def png_bytes(array) -> bytes:
+    """(H, W, C) uint8 -> PNG bytes."""
+    buf = io.BytesIO()
+    to_pil(array).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(png)) as im:
+        return im.size
+
+
+def _img(png: bytes, css: str = "px", scale: int = 1, **attrs: str) -> str:
+    """An <img> with its size written out, so the layout never depends on decoding."""
+    w, h = _png_size(png)
+    extra = "".join(f' {k.replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items())
+    return (
+        f'<img class="{css}" src="{data_uri(png)}" width="{w * scale}" height="{h * scale}"'
+        f' alt=""{extra}>'
+    )
+
+
+def _figure(inner: str, caption: str) -> str:
+    return f"<figure>{inner}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    body = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows
+    )
+    return f"<table>{body}</table>"
+
+
+def _scale_for(side: int) -> int:
+    """Enlarge small grids (28-32 px tiles) for the page; pixelated, so nothing is invented."""
+    return 2 if side <= 520 else 1
+
+
+def _kimg(images: int) -> str:
+    return f"{images / 1000:,.1f} kimg"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h {m:02d}m {s:02d}s" if h else f"{m}m {s:02d}s"
+
+
+def training_grids(run_dir: Path, max_frames: int = MAX_FRAMES) -> list[tuple[int, bytes]]:
+    """(images seen, PNG bytes) of ``samples/fakes-<images>.png``, oldest first, at most
+    ``max_frames`` evenly spaced (the last always included)."""
+    found = []
+    for p in (run_dir / "samples").glob("fakes-*.png"):
+        m = re.fullmatch(r"fakes-(\d+)\.png", p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    found.sort()
+    if len(found) > max_frames:
+        step = (len(found) - 1) / (max_frames - 1)
+        found = [found[round(i * step)] for i in range(max_frames)]
+    return [(n, p.read_bytes()) for n, p in found]
+
+
+def _loss_png(run_dir: Path) -> bytes | None:
+    from ganforge.report.plots import plot_losses
+
+    csv_path = run_dir / "metrics.csv"
+    if not csv_path.is_file():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "losses.png"
+        plot_losses(csv_path, out)  # redrawn: the run's own losses.png may predate the last rows
+        return out.read_bytes() if out.is_file() else None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+# --------------------------------------------------------------------------- sections
+
+WALKS, WALK_STEPS = 4, 10
+
+
+def _generated(run: Any, seed: int) -> tuple[bytes, bytes]:
+    """Final samples and slerp walks (sample 2k -> 2k+1) from the run's generator -> two PNGs."""
+    from ganforge.explore import latents as L
+    from ganforge.explore.interpolate import path
+    from ganforge.explore.sample import draw, generate
+
+    samples = draw(run.G, 64, seed=seed, num_classes=run.num_classes)
+    grid = png_bytes(make_grid(to_uint8(samples.images)))
+    ends = L.latents(seed, range(2 * WALKS), run.z_dim)
+    z = torch.cat([path(ends[2 * k], ends[2 * k + 1], WALK_STEPS, True) for k in range(WALKS)])
+    y = L.labels(torch.arange(WALKS).repeat_interleave(WALK_STEPS) * 2, run.num_classes)
+    strip = png_bytes(make_grid(to_uint8(generate(run.G, z, y)), nrow=WALK_STEPS))
+    return grid, strip
+
+
+def _header(run_dir: Path, info: dict[str, Any], run: Any) -> str:
+    head = f"{info.get('status', 'unknown')}, {_kimg(int(info.get('images_seen', 0)))}"
+    if info.get("images_total"):
+        head += f" of {_kimg(int(info['images_total']))}"
+    if run is not None:
+        head += f"; generator from {run.checkpoint.name}{' (EMA)' if run.used_ema else ''}"
+    name = html.escape(info.get("name") or run_dir.name)
+    return f"<h1>{name}</h1><p class='sub'>{html.escape(head)}</p><p id='status' class='warn'></p>"
+
+
+def _samples_section(run_dir: Path, run: Any, why_not: str, seed: int) -> str:
+    if run is None or run.cfg.data.is_toy:
+        note = why_not or "a 2-D toy run: see the training plots below"
+        return f"<h2>Samples</h2><p>No samples drawn here: {html.escape(note)}</p>"
+    grid, strip = _generated(run, seed)
+    s = _scale_for(max(_png_size(grid)))
+    figures = _figure(_img(grid, scale=s, id="final-samples"), f"final samples, seed {seed}")
+    reals = run_dir / "samples" / "reals.png"
+    if reals.is_file():
+        figures += _figure(_img(reals.read_bytes(), scale=s), "real images")
+    pairs = ", ".join(f"{2 * k}-{2 * k + 1}" for k in range(WALKS))
+    walk = _figure(
+        _img(strip, scale=_scale_for(max(_png_size(strip)))),
+        f"spherical interpolation (slerp) between samples {pairs} of seed {seed}",
+    )
+    return f"<h2>Samples</h2><div class='row'>{figures}</div><h2>Interpolation</h2>{walk}"
+
+
+def _progress_section(run_dir: Path) -> str:
+    """The fixed-noise grids saved during training, one at a time behind a slider."""
+    frames = training_grids(run_dir)
+    if not frames:
+        return ""
+    s = _scale_for(max(_png_size(frames[-1][1])))
+    imgs = "".join(_img(png, scale=s, data_label=f"at {_kimg(n)}") for n, png in frames)
+    last = len(frames) - 1
+    return (
+        "<h2>Samples during training (fixed noise)</h2>"
+        f"<p><input type='range' id='slider' min='0' max='{last}' value='{last}' "
+        "aria-label='training progress'> <span id='frame-label'></span></p>"
+        f"<div id='frames'>{imgs}</div>"
+    )
+
+
+def _curves_section(run_dir: Path, info: dict[str, Any]) -> str:
+    from ganforge.report.eval_curves import plot_eval, read_eval
+
+    out = ""
+    losses = _loss_png(run_dir)
+    if losses:
+        out += "<h2>Losses</h2>" + _img(losses, css="plot")
+    eval_csv = run_dir / "metrics-eval.csv"
+    png = plot_eval(eval_csv) if eval_csv.is_file() else None
+    if png is None:
+        return out
+    x_name, cols = read_eval(eval_csv)
+    last = [(k, f"{v[-1]:.5g}") for k, v in cols.items() if k != x_name]
+    if x_name:
+        last.insert(0, (x_name, f"{cols[x_name][-1]:.0f}"))
+    out += "<h2>Evaluation metrics</h2>" + _img(png, css="plot")
+    out += "<p>Latest evaluation:</p>" + _table(last)
+    best = info.get("eval") or {}
+    if best.get("best") is not None and (run_dir / "best.safetensors").is_file():
+        out += (
+            f"<p>Best {html.escape(str(best.get('metric')))} = {best['best']:.5g} at "
+            f"{_kimg(int(best.get('best_images') or 0))}, kept as best.safetensors "
+            "(open it with --checkpoint best).</p>"
+        )
+    return out
+
+
+def _timing_section(info: dict[str, Any]) -> str:
+    if not info:
+        return ""
+    rows = [
+        ("status", info.get("status", "unknown")),
+        ("images seen", f"{int(info.get('images_seen', 0)):,}"),
+        ("generator steps", f"{int(info.get('g_steps', 0)):,}"),
+        ("wall time", _duration(info.get("wall_time_s"))),
+        ("throughput", f"{info['img_per_s']:,} img/s" if info.get("img_per_s") else "-"),
+        ("device / precision", f"{info.get('device', '-')} / {info.get('precision', '-')}"),
+        ("versions", f"ganforge {info.get('ganforge', '?')}, torch {info.get('torch', '?')}"),
+        ("checkpoints", ", ".join(info.get("checkpoints", [])) or "-"),
+    ]
+    return "<h2>Timing</h2>" + _table(rows)
+
+
+def _data_section(data: dict[str, Any]) -> str:
+    """Scalars as a table; lists and dicts (skipped files, class names) folded away."""
+    if not data:
+        return ""
+    out = "<h2>Data</h2>" + _table(
+        [(k, v) for k, v in data.items() if not isinstance(v, (dict, list))]
+    )
+    for k, v in data.items():
+        if isinstance(v, (dict, list)) and v:
+            text = json.dumps(v, indent=1)
+            text = text if len(text) < 4000 else text[:4000] + "\n..."
+            out += f"<details><summary>{html.escape(k)}</summary><pre>{html.escape(text)}</pre></details>"
+    return out
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str:
+    """The HTML text of the report of ``run_dir``. A run without a usable checkpoint still gets
+    a page (curves, grids, config), with the reason its generator could not be shown."""
+    from ganforge.runs import load_run
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise GanforgeError(
+            f"{run_dir} does not exist: give a run folder such as runs/<date>-<name>"
+        )
+    if not (run_dir / "config.yaml").is_file():
+        raise GanforgeError(f"{run_dir} is not a ganforge run folder (no config.yaml)")
+    info = _read_json(run_dir / "run.json")
+    run, why_not = None, ""
+    try:
+        run = load_run(run_dir, device=device)
+    except GanforgeError as e:
+        why_not = str(e)
+    parts = [
+        _header(run_dir, info, run),
+        _samples_section(run_dir, run, why_not, seed),
+        _progress_section(run_dir),
+        _curves_section(run_dir, info),
+        _timing_section(info),
+        _data_section(_read_json(run_dir / "data_report.json")),
+        "<h2>Config</h2><pre>" + html.escape((run_dir / "config.yaml").read_text()) + "</pre>",
+    ]
+    title = html.escape(info.get("name") or run_dir.name)
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title} - ganforge report</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(parts)}<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
+def write_report(
+    run_dir: str | Path, out: str | Path | None = None, device: str = "cpu", seed: int = 0
+) -> Path:
+    """Write the report (default ``RUN/report.html``) atomically and return its path."""
+    out = Path(out) if out else Path(run_dir) / "report.html"
+    if not out.parent.is_dir():
+        raise GanforgeError(f"--out {out}: folder {out.parent} does not exist (create it first)")
+    atomic_write_bytes(out, build_report(run_dir, device, seed).encode("utf-8"))
+    return out

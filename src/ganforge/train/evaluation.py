@@ -1,0 +1,211 @@
+"""Evaluation during training: score the EMA generator every ``train.eval_every`` images.
+
+What it adds to the run folder::
+
+    metrics-eval.csv   images, one column per metric value, eval_s, protocol (hash of the protocol)
+    metrics.png        the metric curves over images (report/eval_curves.py)
+    best.safetensors   a full checkpoint (the format of checkpoints/) from the evaluation where
+                       ``train.best_metric`` was best; ``load_run(run, checkpoint="best")`` opens it
+
+The scores come from ``ganforge.evaluation`` with the protocol of ``ganforge eval``; only the sample
+count differs (``train.eval_n``, small so that evaluating costs little next to training; biased
+upwards for FD, so compare numbers of one run, or re-run ``ganforge eval`` at 10k). Every
+evaluation uses the same seed, so the curves differ by the model only, not by sampling noise.
+
+Nothing here touches the training random streams (samples come from a private CPU generator, the
+networks run in eval mode under inference_mode), so a run trains the same with and without
+evaluation. The best value so far lives in the checkpoint state, so a resumed run keeps it.
+The real-data reference statistics are computed at the first evaluation, kept for the rest of the
+run, and cached on disk for the next one (``metrics.reference``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from ganforge.errors import GanforgeError
+from ganforge.evaluation import (
+    FEATURE_DIMS,
+    auto_metrics,
+    check_modes,
+    check_sample_count,
+    direction,
+    is_toy,
+    parse_metrics,
+    protocol_hash,
+    reported_names,
+    resolve_features,
+)
+from ganforge.images import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from ganforge.config import Config
+
+CSV_NAME, PLOT_NAME, BEST_NAME = "metrics-eval.csv", "metrics.png", "best.safetensors"
+SEED = 0  # one fixed sample set for every evaluation of every run
+
+
+def eval_plan(cfg: Config) -> tuple[str | None, list[str], list[str], str]:
+    """(features, registry metrics, reported columns, best metric) for a config; checks them all.
+
+    Called from ``Config.__post_init__`` when evaluation is on, so a bad combination fails before
+    any data is read.
+    """
+    tc, source = cfg.train, cfg.data.source
+    toy = is_toy(source)
+    features = None if toy else resolve_features(tc.eval_features, source)
+    auto = auto_metrics(source, features or "")
+    metrics = parse_metrics(tc.eval_metrics) if tc.eval_metrics else auto
+    if toy and metrics != ["modes"]:
+        raise GanforgeError(
+            "toy runs are evaluated by mode coverage only: set train.eval_metrics=[modes]"
+        )
+    if not toy:
+        check_modes(metrics, features, source)
+        check_sample_count(metrics, tc.eval_n, FEATURE_DIMS[features], "train.eval_n")
+    columns = reported_names(metrics, features or "", toy)
+    best = tc.best_metric or columns[0]
+    direction(best)  # known, with a direction
+    if best not in columns:
+        raise GanforgeError(
+            f"train.best_metric={best} is not among the values train.eval_metrics report "
+            f"({', '.join(columns)}): pick one of them or add its metric"
+        )
+    return features, metrics, columns, best
+
+
+class TrainingEval:
+    """Periodic scoring, the metrics-eval.csv log and the best-so-far, for one Trainer."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.every = cfg.train.eval_every
+        self.n = cfg.train.eval_n
+        self.features, self.metrics, self.columns, self.best_metric = eval_plan(cfg)
+        self.mode = direction(self.best_metric)
+        self.best: float | None = None
+        self.best_images: int | None = None
+        self._extractor: Any = None
+        self._real: Any = None
+        self._reference: Any = None
+
+    # ------------------------------------------------------------------ when and what
+    def due(self, prev: int, now: int) -> bool:
+        """True when an ``eval_every`` boundary lies in (prev, now]."""
+        return prev // self.every != now // self.every
+
+    def _setup(self) -> None:
+        """Extractor, real data and reference statistics: once per run, at the first evaluation."""
+        from ganforge.evaluation import load_real, reference_for
+        from ganforge.metrics.features import load_extractor
+
+        self._extractor = load_extractor(self.features)
+        self._real = load_real(self.cfg.data)
+        self._reference = reference_for(self._real, self._extractor, self.n, SEED)
+
+    def score(self, G: nn.Module, num_classes: int) -> dict[str, Any]:
+        """The scores of ``G`` now: {"metrics": ..., "protocol": ...}."""
+        from ganforge.evaluation import score_generator, score_toy
+
+        if self.features is None:
+            d = self.cfg.data
+            return score_toy(G, d.source, d.toy_std, self.n, SEED)
+        if self._reference is None:
+            self._setup()
+        return score_generator(
+            G,
+            self._real,
+            self._extractor,
+            self.metrics,
+            self.n,
+            SEED,
+            num_classes=num_classes,
+            reference=self._reference,
+        )
+
+    def run(self, G: nn.Module, images_seen: int, num_classes: int, run_dir: Path) -> bool:
+        """Score, log a row, redraw metrics.png; True when the best metric improved."""
+        t0 = time.perf_counter()
+        result = self.score(G, num_classes)
+        values = result["metrics"]
+        row = {"images": images_seen, **{c: values.get(c) for c in self.columns}}
+        row["eval_s"] = time.perf_counter() - t0
+        row["protocol"] = protocol_hash(result["protocol"])
+        with open(run_dir / CSV_NAME, "a") as f:
+            f.write(",".join(_cell(row.get(c)) for c in self.header) + "\n")
+        improved = self.update_best(float(values[self.best_metric]), images_seen)
+        from ganforge.report.eval_curves import plot_eval
+
+        png = plot_eval(run_dir / CSV_NAME)
+        if png is not None:
+            atomic_write_bytes(run_dir / PLOT_NAME, png)
+        return improved
+
+    def update_best(self, value: float, images_seen: int) -> bool:
+        if not math.isfinite(value):
+            return False
+        better = (
+            self.best is None
+            or (self.mode == "min" and value < self.best)
+            or (self.mode == "max" and value > self.best)
+        )
+        if better:
+            self.best, self.best_images = value, images_seen
+        return better
+
+    # ------------------------------------------------------------------ run folder and state
+    @property
+    def header(self) -> list[str]:
+        return ["images", *self.columns, "eval_s", "protocol"]
+
+    def prepare(self, run_dir: Path, images_seen: int) -> None:
+        """New run: write the header. Resumed run: drop rows after the checkpoint (they will be
+        replayed) and move old rows under the current header if the metrics changed."""
+        path = run_dir / CSV_NAME
+        rows: list[dict[str, str]] = []
+        if images_seen > 0 and path.exists():
+            with open(path, newline="") as f:
+                rows = [r for r in csv.DictReader(f) if int(r["images"]) <= images_seen]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, self.header, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_bytes(path, buf.getvalue().encode())
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"metric": self.best_metric, "best": self.best, "best_images": self.best_images}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        # A best of another metric (best_metric changed on resume) says nothing about this one.
+        if state.get("metric") == self.best_metric:
+            self.best, self.best_images = state.get("best"), state.get("best_images")
+
+    def summary(self) -> dict[str, Any]:
+        """What run.json records."""
+        return {
+            "metric": self.best_metric,
+            "direction": self.mode,
+            "best": self.best,
+            "best_images": self.best_images,
+            "checkpoint": BEST_NAME if self.best is not None else None,
+            "every": self.every,
+            "n": self.n,
+            "features": self.features,
+        }
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)

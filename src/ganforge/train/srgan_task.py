@@ -1,0 +1,171 @@
+"""SRGAN as a task: Ledig et al. 2017, "Photo-Realistic Single Image Super-Resolution Using a
+Generative Adversarial Network" (CVPR, arXiv:1609.04802).
+
+Perceptual loss (eq. 3): l^SR = l^SR_X + 10^-3 l^SR_Gen, a content loss plus the adversarial loss
+-log D(G(I^LR)) (eq. 6, the non-saturating form: loss.name=nonsaturating) weighted by
+``i2i.adv_weight`` = 1e-3. Content losses (``i2i.content_loss``):
+
+- vgg: the MSE between VGG19 feature maps phi_{i,j} of G(I^LR) and I^HR (eq. 5), features rescaled
+  by 1/12.75 as in section 3.2 ("SRGAN-VGG54" with vgg_layer=5_4). Needs the ImageNet weights,
+  fetched once, verified, cached (models/vgg19.py);
+- mse: the pixel MSE of SRResNet (eq. 4); l1: the pixel L1 (often sharper, needs nothing);
+- dfeat: the MSE between the discriminator's last feature maps of the two images (a
+  feature-matching content loss that needs no downloaded network, cf. Salimans et al. 2016).
+
+Section 3.2: G is first trained alone on pixel MSE (SRResNet) and used to initialise the GAN; here
+the first ``i2i.pretrain_images`` images do that (no D step, only the G phase on MSE), then the
+adversarial phase follows in the same run. lr 1e-4, then 1e-5 (train.lr_schedule=step).
+Batches: random HR crops of ``data.resolution``, the LR input their bicubic downscale by
+``i2i.scale`` (data/sr.py), made per batch on the training device.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ganforge.config import Config
+from ganforge.data.dataset import ImageData
+from ganforge.data.loader import IndexSampler
+from ganforge.data.sr import downscale
+from ganforge.losses import reconstruction as R
+from ganforge.models.i2i import build_i2i_discriminator, build_i2i_generator
+from ganforge.train.gan_task import make_optimizer
+from ganforge.train.i2i_task import I2ITask, grad_norm, interleave
+
+Batch = tuple[Tensor, Tensor]  # (LR (B, C, S/r, S/r), HR (B, C, S, S)) in [-1, 1]
+VGG_RESCALE = 1 / 12.75  # section 3.2: VGG losses on the scale of the MSE loss
+
+
+class SRGANTask(I2ITask):
+    log_columns = ("g_adv", "content", "psnr", "ssim")
+
+    def __init__(
+        self, cfg: Config, data: ImageData, device: torch.device, precision: str = "fp32"
+    ) -> None:
+        super().__init__(cfg, data, device, precision)
+        self.scale = cfg.i2i.scale
+        self.G, self.D = build_i2i_generator(cfg), build_i2i_discriminator(cfg)
+        self._place(self.G, self.D)
+        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim)
+        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
+        self.hr = data.images.to(device)
+        self.sampler = IndexSampler(len(data), cfg.train.batch_size, cfg.train.seed)
+        self.vgg: nn.Module | None = None
+        if cfg.i2i.content_loss == "vgg":
+            from ganforge.data.download import cache_dir
+            from ganforge.models.vgg19 import fetch_vgg19
+
+            self.vgg = fetch_vgg19(cache_dir(cfg.data), cfg.data.download, cfg.i2i.vgg_layer)
+            self._place(self.vgg)
+        self.images_seen = 0  # decides the pre-training phase
+        self._fake: Tensor | None = None
+        self._pretraining = False
+
+    @property
+    def nets(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "D": self.D}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"G": self.opt_g, "D": self.opt_d}
+
+    def extra_state(self) -> dict[str, Any]:
+        return {
+            "d_steps": self.d_steps,
+            "images_seen": self.images_seen,
+            "sampler": self.sampler.state_dict(),
+        }
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.d_steps = int(state["d_steps"])
+        self.images_seen = int(state["images_seen"])
+        self.sampler.load_state_dict(state["sampler"])
+
+    def make_batch(self, gen: torch.Generator) -> Batch:
+        idx = self.sampler.next().to(self.device)
+        hr = self._crops(self.hr, idx, gen)
+        return self._lr(hr), hr
+
+    def _lr(self, hr: Tensor) -> Tensor:
+        lr = downscale(hr, self.scale)
+        return lr.contiguous(memory_format=torch.channels_last) if self.channels_last else lr
+
+    # ------------------------------------------------------------------ phases
+    def d_step(self, batch: Batch, gen: torch.Generator, measure: bool) -> dict[str, Tensor]:
+        lr, hr = batch
+        self._pretraining = self.images_seen < self.cfg.i2i.pretrain_images
+        self.images_seen += hr.shape[0]
+        if self._pretraining:
+            return {}  # SRResNet pre-training: G alone, in the G step
+        with self.autocast():
+            fake = self.G(lr)
+            real_logits = self.D(hr).float()
+            fake_logits = self.D(fake.detach()).float()
+        self._fake = fake
+        adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
+        self.opt_d.zero_grad(set_to_none=True)
+        adv.backward()
+        out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.cfg.loss.name)}
+        if measure:
+            out["d_grad_norm"] = grad_norm(self.D)
+        self.opt_d.step()
+        self.d_steps += 1
+        return out
+
+    def _content(self, fake: Tensor, hr: Tensor) -> Tensor:
+        kind = self.cfg.i2i.content_loss
+        if kind == "l1":
+            return R.l1(fake.float(), hr.float())
+        if kind == "mse":
+            return R.mse(fake.float(), hr.float())
+        net = self.vgg if kind == "vgg" else self.D.features
+        with self.autocast():
+            with torch.no_grad():
+                target = net(hr)
+            phi = net(fake)
+        scale = VGG_RESCALE if kind == "vgg" else 1.0
+        return R.feature_mse(phi.float(), target.float(), scale)
+
+    def g_step(self, batch: Batch, gen: torch.Generator, measure: bool) -> dict[str, Tensor]:
+        lr, hr = batch
+        fake, self._fake = self._fake, None
+        if self._pretraining:
+            with self.autocast():
+                fake = self.G(lr)
+            loss = R.mse(fake.float(), hr.float())
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+            out = {"g_loss": loss.detach(), "content": loss.detach()}
+        else:
+            self.D.requires_grad_(False)
+            try:
+                with self.autocast():
+                    if fake is None:
+                        fake = self.G(lr)
+                    adv = self.g_loss_fn(self.D(fake).float())
+                content = self._content(fake, hr)
+                loss = content + self.cfg.i2i.adv_weight * adv
+                self.opt_g.zero_grad(set_to_none=True)
+                loss.backward()
+            finally:
+                self.D.requires_grad_(True)
+            out = {"g_loss": loss.detach(), "g_adv": adv.detach(), "content": content.detach()}
+        if measure:
+            out.update(self._fidelity(fake, hr), g_grad_norm=grad_norm(self.G))
+        self.opt_g.step()
+        return out
+
+    # ------------------------------------------------------------------ sample grids
+    def fixed_inputs(self, n: int, seed: int) -> dict[str, Tensor]:
+        hr = self._center(self.hr, self._examples(n, len(self.hr)))
+        return {"lr": self._lr(hr).float(), "hr": hr}
+
+    @torch.no_grad()
+    def generate(self, G: nn.Module, inputs: dict[str, Tensor]) -> Tensor:
+        """LR (shown at the HR size, nearest neighbour) | G(LR) | HR."""
+        lr, hr = inputs["lr"], inputs["hr"]
+        shown = lr.repeat_interleave(self.scale, dim=2).repeat_interleave(self.scale, dim=3)
+        return interleave(shown, G(lr).float(), hr)
