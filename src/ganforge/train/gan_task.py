@@ -47,11 +47,14 @@ from ganforge.train.compiled import compile_modules
 from ganforge.train.distributed import Shard
 
 
-def make_optimizer(params: Any, cfg: OptimConfig, fused: bool = False) -> torch.optim.Optimizer:
-    """Adam or RMSprop. ``fused`` (Adam on CUDA) lets a GradScaler skip its per-step host sync:
-    the fused kernel reads the scale and the inf flag on the device."""
+def make_optimizer(params: Any, cfg: OptimConfig) -> torch.optim.Optimizer:
+    """Adam or RMSprop. Adam on CUDA uses the fused kernel: one launch for all parameters, and a
+    GradScaler (fp16) then skips its per-step host sync, since the kernel reads the scale and the
+    inf flag on the device. Elsewhere the multi-tensor (foreach) implementation."""
+    params = list(params)
     if cfg.name == "adam":
-        kind = {"fused": True} if fused else {"foreach": True}
+        on_cuda = all(p.is_cuda for p in params)
+        kind = {"fused": True} if on_cuda else {"foreach": True}
         return torch.optim.Adam(
             params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **kind
         )
@@ -76,9 +79,8 @@ class GANTask:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
         fp16 = precision == "fp16"
-        fused = fp16 and device.type == "cuda"
-        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim, fused)
-        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim, fused)
+        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim)
+        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
         self.d_loss_fn, self.g_loss_fn = LOSSES[cfg.loss.name]
         self.real_target = 1.0 - cfg.loss.label_smoothing
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
