@@ -1,13 +1,17 @@
 """How long the metrics take on this CPU: feature extraction and FD-FMNIST end to end.
 
-    python benchmarks/metrics_speed.py [--n 10000] [--inception-n 16] [--threads 2]
+    python benchmarks/metrics_speed.py [--n 10000] [--inception-n 16] [--threads 2] [--sqrtm]
 
 Rows:
 - fmnist features: extraction of ``--n`` Fashion-MNIST test images (28x28) with the shipped net.
 - FD-FMNIST end to end: ``evaluate(fake, real, ["fid"])`` with ``--n`` images per side (test split
   as "fake", the first ``--n`` of the train split in ``--data-dir`` as real; without it, the test
   split halves), i.e. two extractions plus mean/covariance and the 256x256 matrix square root.
-- KID / PR / DC on fmnist features: the feature-space part only, ``--n`` per side.
+- KID / PR / DC on fmnist features: the feature-space part only, ``--n`` / 2 per side (KID: 100
+  subsets of 1000, float64 matmul + k*k*k; ``--reference-kid`` also times the old ``** 3`` twin).
+- Frechet distance from 2048-d statistics (Inception's size; random ReLU features, 4,096 samples
+  per side): the eigh + svd fast path of ``metrics/fid.py``; with ``--sqrtm`` also the scipy sqrtm
+  reference twin (~100 s) and their relative difference.
 - inception features: ``--inception-n`` images, timed and *extrapolated* linearly to ``--n``
   (marked "extrapolated"); needs the FID Inception weights in the cache, else skipped with the
   reason. Random weights give the same speed, so ``--inception-random`` times those offline.
@@ -27,7 +31,8 @@ from ganforge.data.idx import read_idx
 from ganforge.errors import GanforgeError
 from ganforge.metrics.density_coverage import density_coverage
 from ganforge.metrics.features import Extractor, load_extractor
-from ganforge.metrics.kid import kid
+from ganforge.metrics.fid import frechet_distance, frechet_distance_sqrtm, stats
+from ganforge.metrics.kid import kid, subset_size_for
 from ganforge.metrics.precision_recall import precision_recall
 from ganforge.metrics.registry import evaluate
 
@@ -51,11 +56,26 @@ def inception_extractor(random_weights: bool) -> Extractor:
     )
 
 
+def kid_reference(f: np.ndarray, r: np.ndarray, m: int) -> tuple[float, float]:
+    """The first KID implementation (generic float64 ``** 3``), subsets as in ``kid``."""
+    f, r = f.astype(np.float64), r.astype(np.float64)
+    rng, d = np.random.RandomState(2020), f.shape[1]
+    values = []
+    for _ in range(100):
+        x, y = f[rng.choice(len(f), m, replace=False)], r[rng.choice(len(r), m, replace=False)]
+        kxx, kyy, kxy = ((a @ b.T / d + 1.0) ** 3 for a, b in ((x, x), (y, y), (x, y)))
+        within = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        values.append(within - 2.0 * kxy.sum() / (m * m))
+    return float(np.mean(values)), float(np.std(values))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--inception-n", type=int, default=16)
     ap.add_argument("--inception-random", action="store_true", help="time random weights")
+    ap.add_argument("--sqrtm", action="store_true", help="also time the sqrtm FD twin (~100 s)")
+    ap.add_argument("--reference-kid", action="store_true", help="also time the ** 3 KID twin")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--data-dir", type=Path, default=Path("/usr/share/datasets/fashion-mnist"))
@@ -82,12 +102,27 @@ def main(argv: list[str] | None = None) -> int:
 
     half = n // 2
     f, r = feats["pool"][:half], feats["pool"][half:]
-    (km, _), dt = timed(lambda: kid(f, r))
-    rows.append(("KID (100 x 1000) on features", f"{half}+{n - half}", dt, f"kid={km:.5f}"))
+    m = subset_size_for(len(f), len(r))
+    (km, _), dt = timed(lambda: kid(f, r, subset_size=m))
+    rows.append((f"KID (100 x {m}) on features", f"{half}+{n - half}", dt, f"kid={km:.5f}"))
+    if args.reference_kid:
+        (km2, _), dt = timed(lambda: kid_reference(f, r, m))
+        rows.append(("KID reference twin (** 3)", f"{half}+{n - half}", dt, f"kid={km2:.5f}"))
     (p, rc), dt = timed(lambda: precision_recall(f, r))
     rows.append(("precision/recall k=3", f"{half}+{n - half}", dt, f"P={p:.3f} R={rc:.3f}"))
     (de, co), dt = timed(lambda: density_coverage(f, r))
     rows.append(("density/coverage k=5", f"{half}+{n - half}", dt, f"D={de:.3f} C={co:.3f}"))
+
+    rng = np.random.default_rng(0)
+    mix = rng.normal(size=(2048, 2048)) / 45.0  # correlated features, like a network's
+    big = [np.maximum(rng.normal(size=(4096, 2048)) @ mix + b, 0) for b in (0.0, 0.05)]
+    s1, s2 = stats(big[0]), stats(big[1])
+    fd, dt = timed(lambda: frechet_distance(*s1, *s2))
+    rows.append(("Frechet distance 2048-d (eigh + svd)", "stats", dt, f"fd={fd:.6g}"))
+    if args.sqrtm:
+        ref, dt = timed(lambda: frechet_distance_sqrtm(*s1, *s2))
+        note = f"fd={ref:.6g}, rel. diff {abs(fd - ref) / abs(ref):.1e}"
+        rows.append(("Frechet distance 2048-d (sqrtm twin)", "stats", dt, note))
 
     try:
         inc = inception_extractor(args.inception_random)

@@ -14,7 +14,9 @@ protocol of ``ganforge eval``. Scoring time is not counted in the budget.
   BCE on sigmoid outputs, D step then G step, the same networks as the DCGAN preset); scored with its
   only generator, in eval mode like ganforge's.
 
-Rows are appended to ``benchmarks/results/quality-cpu.json`` and printed as a markdown table.
+Rows are appended to ``benchmarks/results/quality-cpu.json`` and printed as a markdown table; each
+row names its evaluation protocol by hash, and the file keeps the full protocol of every hash
+under "protocols" (extractor and weights SHA-256, counts, resize, data set, reference SHA-256, ...).
 
     python benchmarks/quality.py --preset dcgan-fashion-mnist --minutes 5,15,60
     python benchmarks/quality.py --textbook --minutes 5,15,60
@@ -108,11 +110,12 @@ def textbook_snapshots(minutes: list[float]) -> Iterator[Any]:
 
 def score(
     G: torch.nn.Module, num_classes: int, real: RealData, ext: Extractor, n: int, ref: Any
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the row's scores, the full protocol)."""
     t0 = time.perf_counter()
     result = score_generator(G, real, ext, METRICS, n, 0, num_classes=num_classes, reference=ref)
     m = result["metrics"]
-    return {
+    row = {
         "fd_fmnist": round(m["fd_fmnist"], 3),
         "kid_fmnist": round(m["kid_fmnist"], 5),
         "kid_fmnist_std": round(m["kid_fmnist_std"], 5),
@@ -123,6 +126,7 @@ def score(
         "protocol": protocol_hash(result["protocol"]),
         "eval_s": round(time.perf_counter() - t0, 1),
     }
+    return row, result["protocol"]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -140,13 +144,22 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def load_results(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    return {"rows": data.get("rows", []), "protocols": data.get("protocols", {})}
+
+
 def load_rows(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text())["rows"] if path.is_file() else []
+    return load_results(path)["rows"]
 
 
-def save_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+def save_row(path: Path, row: dict[str, Any], protocol: dict[str, Any]) -> None:
+    """Append ``row`` (and its protocol, under its hash) to the results file, atomically."""
+    data = load_results(path)
+    data["rows"].append(row)
+    data["protocols"][row["protocol"]] = protocol
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, (json.dumps({"rows": rows}, indent=2) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
 def main() -> None:
@@ -186,6 +199,7 @@ def main() -> None:
             else ganforge_snapshots(args.preset, minutes, tmp)
         )
         for m, (seconds, images, G, num_classes) in zip(minutes, snaps):
+            scores, protocol = score(G, num_classes, real, ext, args.n, ref)
             row = {
                 "setup": setup,
                 "minutes": m,
@@ -193,12 +207,12 @@ def main() -> None:
                 "images": images,
                 "img_per_s": round(images / max(seconds, 1e-9), 1),
                 "n": args.n,
-                **score(G, num_classes, real, ext, args.n, ref),
+                **scores,
                 **info,
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
-            save_rows(args.out, load_rows(args.out) + [row])  # each snapshot lands at once
+            save_row(args.out, row, protocol)  # each snapshot lands at once
     print(markdown(rows))
 
 

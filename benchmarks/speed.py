@@ -48,12 +48,13 @@ import torch
 from ganforge.config import load_config
 from ganforge.data.dataset import ImageData
 from ganforge.models import build_discriminator, build_generator
+from ganforge.train.cuda_graph import WARMUP_ITERATIONS
 from ganforge.train.runtime import resolve_precision
 from ganforge.train.trainer import Trainer
 from textbook import textbook_for, textbook_loop  # noqa: F401 (quality.py imports textbook_loop)
 
 MODELS = {"dcgan32": "dcgan-fashion-mnist", "sngan32": "sngan-cifar10"}
-MODES = ("eager-fp32", "eager-bf16", "compiled-fp32", "compiled-bf16")
+MODES = ("eager-fp32", "eager-bf16", "compiled-fp32", "compiled-bf16", "graphs-fp32", "graphs-bf16")
 # Dense tensor-core peaks in TFLOP/s (TF32, bf16) from the vendors' data sheets; the first name
 # contained in torch.cuda.get_device_name() wins, --peak-tflops overrides.
 PEAK_TFLOPS = {
@@ -111,11 +112,13 @@ def ganforge_img_per_s(
     precision: str,
     compile: bool = False,
     device: str = "cpu",
+    graphs: bool = False,
 ) -> float:
-    """``Trainer.fit`` over ``n`` images after a two-iteration warm-up run (which also compiles),
-    timed by the trainer's training clock."""
+    """``Trainer.fit`` over ``n`` images, continuing a warm-up run of the same Trainer (which
+    compiles, or captures its CUDA graph), timed by the trainer's training clock."""
     data = ImageData(images, None, 0, "benchmark")
     n_critic = load_config(preset).train.n_critic
+    warm = (WARMUP_ITERATIONS + 2 if graphs else 2) * batch * n_critic
     with tempfile.TemporaryDirectory() as tmp:
         ov = {
             "train.batch_size": batch,
@@ -124,18 +127,22 @@ def ganforge_img_per_s(
             "out_dir": tmp,
             "runtime.precision": precision,
             "runtime.compile": compile,
+            "runtime.cuda_graphs": graphs,
             "runtime.device": device,
             "train.eval_every": 0,
-            "train.images": 2 * batch * n_critic,
+            "train.images": warm,
         }
-        Trainer(load_config(preset, ov), data=data).fit()  # warm-up (allocator, kernels, compile)
-        ov["train.images"] = n
         trainer = Trainer(load_config(preset, ov), data=data).fit()
+        if graphs and any("cuda_graphs" in x for x in trainer.notes):
+            raise RuntimeError("; ".join(x for x in trainer.notes if "cuda_graphs" in x))
+        warm_clock = trainer.wall_time
+        trainer.cfg.train.images = warm + n
+        trainer.fit()
         # The trainer's own clock: the training iterations with their periodic logging (one host
         # sync per log step), without the run folder's setup and the final grid and checkpoint,
         # as the textbook loop is timed without its setup. On a GPU the last iteration's queued
         # kernels may still run when the clock stops: well under 1% of these runs.
-        return n / trainer.wall_time
+        return n / (trainer.wall_time - warm_clock)
 
 
 def flops_per_image(cfg, device: str) -> float:
@@ -184,7 +191,9 @@ def measure(
     preset = MODELS.get(model, model)
     cfg = load_config(preset, {"train.batch_size": batch})
     images = stand_in_images(cfg)
-    compiled, precision = mode.split("-")[0] == "compiled", mode.split("-")[1]
+    kind, precision = mode.split("-")
+    # graphs: ganforge's CUDA-graph mode against the eager textbook loop (it has no such mode)
+    compiled, graphs = kind == "compiled", kind == "graphs"
     per_iter = batch * cfg.train.n_critic
     n = max(n_images, 4 * per_iter)
     if seconds > 0:
@@ -194,7 +203,7 @@ def measure(
     for _ in range(repeats):  # alternate so drifting machine load hits both alike
         res["textbook"].append(textbook_img_per_s(cfg, images, n, device, compiled, precision))
         res["ganforge"].append(
-            ganforge_img_per_s(preset, images, batch, n, precision, compiled, device)
+            ganforge_img_per_s(preset, images, batch, n, precision, compiled, device, graphs)
         )
     out = {k: statistics.median(v) for k, v in res.items()}
     out["images"] = n

@@ -1,13 +1,22 @@
-"""Train the Fashion-MNIST (or MNIST) feature network used by FD-FMNIST and the classifier score.
+"""Train the Fashion-MNIST (or MNIST) feature network used by FD-FMNIST / FD-MNIST and the
+classifier score.
 
     python benchmarks/train_feature_net.py --dataset fashion-mnist \
-        --out src/ganforge/metrics/weights/fmnist.safetensors
+        --out src/ganforge/metrics/weights/fmnist.safetensors     # the shipped net, ~8 min on 2 cores
+    python benchmarks/train_feature_net.py --dataset mnist        # -> <cache>/feature-nets/mnist...
 
-Deterministic for a given seed and thread count (CPU, fixed shuffles, no data-loader workers).
-Trains on the 60k train split with mild augmentation (+-1 px shifts; horizontal flips for clothing
-only, since a flipped digit is not the same digit), then reports accuracy on the 10k test split and
-refuses to write weights below --min-accuracy. The result is saved as safetensors with metadata
-(dataset, test accuracy, seed, arch) plus a JSON sidecar; see ganforge/metrics/fmnist_net.py.
+The data comes through ganforge's readers (the cache folder, then /usr/share/datasets/<name>, then
+a checksummed download; the published files only). ``--data-dir`` reads the four IDX files from a
+folder instead, unchecked (other copies, tests). Deterministic for a given seed and thread count
+(CPU, fixed shuffles, no data-loader workers). Trains on the 60k train split with mild augmentation
+(+-1 px shifts; horizontal flips for clothing only, since a flipped digit is not the same digit),
+then reports accuracy on the 10k test split and refuses to write weights below --min-accuracy.
+
+Output: safetensors whose metadata is deterministic (dataset, test accuracy, seed, recipe), plus a
+JSON sidecar that adds the training time and versions. The extractor's identity is a SHA-256 of the
+tensors, so a retrain to the same weights keeps it; see ganforge/metrics/fmnist_net.py. Without
+--out, MNIST goes where the "mnist" extractor looks (<cache>/feature-nets/mnist.safetensors);
+Fashion-MNIST needs --out (the shipped file lives in the package).
 """
 
 from __future__ import annotations
@@ -22,13 +31,35 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.data.idx import read_idx
-from ganforge.metrics.fmnist_net import ARCH, FmnistNet, preprocess, save_fmnist_net
+from ganforge.errors import GanforgeError
+from ganforge.metrics.fmnist_net import (
+    ARCH,
+    FmnistNet,
+    mnist_weights_paths,
+    preprocess,
+    save_fmnist_net,
+)
 
-DEFAULT_DIRS = {"fashion-mnist": "/usr/share/datasets/fashion-mnist", "mnist": "data/mnist"}
+DATASETS = ("fashion-mnist", "mnist")
 MIN_ACCURACY = {"fashion-mnist": 0.93, "mnist": 0.99}
 
 
-def load_split(data_dir: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+def load_split(dataset: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The published split through ganforge's readers: cache, system copy, download (checked)."""
+    from ganforge.config import DataConfig
+    from ganforge.data.sources import load_idx_source
+
+    data = load_idx_source(dataset, DataConfig(source=dataset, split=split))
+    if data.report.get("split") != split:
+        # Fashion-MNIST falls back to its embedded test split: never train on that.
+        raise GanforgeError(
+            f"the {dataset} {split} split is not available ({'; '.join(data.report['warnings'])})"
+        )
+    return data.images, data.labels
+
+
+def load_split_from(data_dir: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The split's two IDX files (.gz or raw) from ``data_dir``, unchecked."""
     prefix = {"train": "train", "test": "t10k"}[split]
     found = {}
     for kind, tag in (("images", "idx3"), ("labels", "idx1")):
@@ -36,9 +67,9 @@ def load_split(data_dir: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         cands = [data_dir / f"{stem}.gz", data_dir / stem]
         path = next((p for p in cands if p.is_file()), None)
         if path is None:
-            raise SystemExit(f"missing {stem}[.gz] in {data_dir}; pass --data-dir")
+            raise GanforgeError(f"missing {stem}[.gz] in {data_dir}")
         found[kind] = read_idx(path)
-    images = torch.from_numpy(found["images"].copy()).unsqueeze(1)  # (N, 1, 28, 28) uint8
+    images = torch.from_numpy(found["images"]).unsqueeze(1)  # (N, 1, 28, 28) uint8
     return images, torch.from_numpy(found["labels"].astype(np.int64))
 
 
@@ -70,10 +101,24 @@ def accuracy(net: FmnistNet, images: torch.Tensor, labels: torch.Tensor) -> floa
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return train(argv)
+    except GanforgeError as e:  # bad input: one line, exit code 2, nothing written
+        print(f"train_feature_net: error: {e}", file=sys.stderr)
+        return 2
+
+
+def train(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dataset", choices=sorted(DEFAULT_DIRS), default="fashion-mnist")
-    ap.add_argument("--data-dir", type=Path, help="folder with the four IDX files (.gz or raw)")
-    ap.add_argument("--out", type=Path, required=True, help="output .safetensors file")
+    ap.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    ap.add_argument(
+        "--data-dir", type=Path, help="read the four IDX files (.gz or raw) from here, unchecked"
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="output .safetensors (default for mnist: where the mnist extractor looks)",
+    )
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--shift", type=int, default=1, help="max random translation in pixels")
     ap.add_argument("--batch-size", type=int, default=128)
@@ -83,11 +128,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-accuracy", type=float, help="refuse to save below this test accuracy")
     args = ap.parse_args(argv)
 
+    if args.out is None:
+        if args.dataset != "mnist":
+            raise GanforgeError(
+                "--out is required for fashion-mnist (the shipped net is "
+                "src/ganforge/metrics/weights/fmnist.safetensors)"
+            )
+        args.out = mnist_weights_paths()[-1]
+    if args.out.suffix != ".safetensors":
+        raise GanforgeError(f"--out {args.out} must end in .safetensors")
+    if args.epochs < 1 or args.batch_size < 1:
+        raise GanforgeError("--epochs and --batch-size must be positive")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    data_dir = args.data_dir or Path(DEFAULT_DIRS[args.dataset])
-    x_train, y_train = load_split(data_dir, "train")
-    x_test, y_test = load_split(data_dir, "test")
+    if args.data_dir is not None:
+        x_train, y_train = load_split_from(args.data_dir, "train")
+        x_test, y_test = load_split_from(args.data_dir, "test")
+    else:
+        x_train, y_train = load_split(args.dataset, "train")
+        x_test, y_test = load_split(args.dataset, "test")
+    if len(x_train) < args.batch_size:
+        raise GanforgeError(f"{len(x_train)} training images < --batch-size {args.batch_size}")
     print(f"{args.dataset}: train {tuple(x_train.shape)}, test {tuple(x_test.shape)}")
 
     net = FmnistNet(num_classes=10).to(memory_format=torch.channels_last)
@@ -128,24 +189,27 @@ def main(argv: list[str] | None = None) -> int:
     if acc < min_acc:
         print(f"below --min-accuracy {min_acc}: not writing {args.out}", file=sys.stderr)
         return 1
+    # In the file: only what the weights are a function of, so a retrain writes the same bytes.
     meta = {
         "dataset": args.dataset,
         "num_classes": 10,
         "test_accuracy": f"{acc:.4f}",
-        "test_split": "t10k (10,000 images)",
+        "test_split": f"t10k ({len(x_test):,} images)",
         "seed": args.seed,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
+        "lr": args.lr,
         "augmentation": f"shift +-{args.shift}px" + (", h-flip" if flip else ""),
-        "train_seconds": f"{train_seconds:.0f}",
         "threads": args.threads,
-        "torch": torch.__version__,
         "script": "benchmarks/train_feature_net.py",
     }
+    # In the JSON sidecar only: facts about this run that vary between identical retrains.
+    extra = {"train_seconds": round(train_seconds), "torch": torch.__version__}
     net = net.to(memory_format=torch.contiguous_format)
-    digest = save_fmnist_net(net, args.out, meta)
+    digest = save_fmnist_net(net, args.out, meta, extra)
     print(
-        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {ARCH}, sha256 {digest[:16]})"
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {ARCH}, "
+        f"weights sha256 {digest[:16]})"
     )
     return 0
 

@@ -88,6 +88,50 @@ def test_dry_run_prints_the_resolved_config_and_writes_nothing(tmp_path, capsys,
     assert list(tmp_path.iterdir()) == []
 
 
+def _hand_made_run(tmp_path: Path, preset: str = "wgangp-fashion-mnist") -> Path:
+    """A run folder as far as --dry-run looks: its config.yaml."""
+    from ganforge.config import load_config
+
+    run = tmp_path / "runs" / "2026-01-01-000000-x"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(load_config(preset).to_yaml())
+    return run
+
+
+def test_resume_dry_run_shows_the_set_overrides(tmp_path, capsys):
+    run = _hand_made_run(tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    args = ["train", "--resume", str(run), "--dry-run"]
+    assert main([*args, "--set", "train.images=5e5", "--no-progress"]) == 0
+    cfg = yaml.safe_load(capsys.readouterr().out)
+    assert cfg["train"]["images"] == 500_000  # the override, not the run's 1e6
+    assert cfg["runtime"]["progress"] is False
+    assert cfg["loss"]["gp_weight"] == 10.0 and cfg["name"] == "wgangp-fashion-mnist"  # the run's
+    assert main(args) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["train"]["images"] == 1_000_000
+    # The same checks as a real resume: a key used as a section is one line, exit 2.
+    assert main([*args, "--set", "train.images.x=1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "train.images is a value, not a section" in err[0], err
+    assert main([*args, "--set", "model.g_width=0"]) == 2
+    assert "model.g_width=0 must be at least 1" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_ctrl_c_while_loading_data_is_one_line_exit_130(tmp_path, capsys, monkeypatch):
+    import ganforge.data
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ganforge.data, "load_data", interrupted)  # what the trainer reads with
+    out = tmp_path / "runs"
+    assert main(["train", *TINY, "--set=train.images=128", f"--out={out}"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["interrupted before training started; nothing was written"]
+    assert not out.exists()
+
+
 def test_help_config_lists_keys(capsys):
     assert main(["train", "--help-config"]) == 0
     out = capsys.readouterr().out

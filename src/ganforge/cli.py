@@ -58,7 +58,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from ganforge.config import field_docs, load_config
+    from ganforge.config import field_docs, load_config, load_run_config
 
     if args.help_config:
         for key, default, doc in field_docs():
@@ -77,28 +77,24 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.preset:
             raise GanforgeError("--resume takes the run's own config: drop --preset")
-        from ganforge.train.trainer import Trainer
-
         if args.dry_run:
-            from pathlib import Path
-
-            import yaml
-
-            from ganforge.config import config_from_dict
-
-            cfg_file = Path(args.resume) / "config.yaml"
-            if not cfg_file.is_file():
-                raise GanforgeError(f"{args.resume} is not a ganforge run folder (no config.yaml)")
-            print(config_from_dict(yaml.safe_load(cfg_file.read_text())).to_yaml(), end="")
+            # The same config resume trains with: the run's config.yaml plus the --set values.
+            print(load_run_config(args.resume, overrides).to_yaml(), end="")
             return 0
-        return _fit(Trainer.resume(args.resume, overrides))
-    cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
-    if args.dry_run:
-        print(cfg.to_yaml(), end="")
-        return 0
+        cfg = None
+    else:
+        cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
+        if args.dry_run:
+            print(cfg.to_yaml(), end="")
+            return 0
     from ganforge.train.trainer import Trainer
 
-    return _fit(Trainer(cfg))
+    try:  # reads (maybe downloads) the data and builds the networks; the run folder comes later
+        trainer = Trainer.resume(args.resume, overrides) if cfg is None else Trainer(cfg)
+    except KeyboardInterrupt:
+        print("\ninterrupted before training started; nothing was written", file=sys.stderr)
+        return 130
+    return _fit(trainer)
 
 
 def _fit(trainer) -> int:

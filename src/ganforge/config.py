@@ -6,10 +6,12 @@ Validation happens in ``__post_init__`` so a bad value fails before any data is 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -99,8 +101,15 @@ class ModelConfig:
         _choice(self.arch, ("mlp", "dcgan", "resnet", "toy"), "model.arch")
         _choice(self.d_norm, ("batch", "layer", "none"), "model.d_norm")
         _choice(self.conditional, ("none", "concat", "projection"), "model.conditional")
-        if self.z_dim < 1:
-            raise GanforgeError(f"model.z_dim={self.z_dim} must be positive")
+        # A zero width only fails deep inside the first convolution, mid-run: refuse it here.
+        for k in ("z_dim", "g_width", "d_width", "embed_dim"):
+            if getattr(self, k) < 1:
+                raise GanforgeError(f"model.{k}={getattr(self, k)} must be at least 1")
+        for k in ("g_hidden", "d_hidden"):
+            if any(n < 1 for n in getattr(self, k)):
+                raise GanforgeError(f"model.{k}={getattr(self, k)} sizes must each be at least 1")
+        if not 0 <= self.d_dropout < 1:
+            raise GanforgeError(f"model.d_dropout={self.d_dropout} must be in [0, 1)")
 
 
 @dataclass
@@ -114,12 +123,17 @@ class OptimConfig:
     weight_decay: float = 0.0
     """L2 weight decay."""
 
-    def __post_init__(self) -> None:
-        _choice(self.name, ("adam", "rmsprop"), "optim.name")
-        if len(self.betas) != 2:
-            raise GanforgeError(f"optim betas={self.betas} must be two numbers, e.g. [0.5, 0.999]")
+    def check(self, section: str) -> None:
+        """Called by ``Config.__post_init__`` with ``g_optim`` or ``d_optim``, so errors name it."""
+        _choice(self.name, ("adam", "rmsprop"), f"{section}.name")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise GanforgeError(
+                f"{section}.betas={self.betas} must be two numbers in [0, 1), e.g. [0.5, 0.999]"
+            )
         if self.lr <= 0:
-            raise GanforgeError(f"optim lr={self.lr} must be positive")
+            raise GanforgeError(f"{section}.lr={self.lr} must be positive")
+        if self.weight_decay < 0:
+            raise GanforgeError(f"{section}.weight_decay={self.weight_decay} must be >= 0")
 
 
 @dataclass
@@ -141,8 +155,17 @@ class LossConfig:
         from ganforge.losses.adversarial import LOSSES
 
         _choice(self.name, tuple(LOSSES), "loss.name")
+        for k in ("gp_weight", "r1_gamma", "clip"):
+            if getattr(self, k) < 0:
+                raise GanforgeError(f"loss.{k}={getattr(self, k)} must be >= 0 (0 disables it)")
         if not 0 <= self.label_smoothing < 1:
-            raise GanforgeError("loss.label_smoothing must be in [0, 1)")
+            raise GanforgeError(f"loss.label_smoothing={self.label_smoothing} must be in [0, 1)")
+        if self.label_smoothing and self.name == "wasserstein":
+            # The critic's loss D(G(z)) - D(x) has no target label to smooth.
+            raise GanforgeError(
+                "loss.label_smoothing has no meaning for loss.name=wasserstein (no target labels): "
+                "set it to 0"
+            )
         if self.r1_every < 1:
             raise GanforgeError("loss.r1_every must be at least 1")
 
@@ -183,14 +206,16 @@ class TrainConfig:
     eval_n: int = 10_000
     """Generated samples per evaluation (and real images in its reference statistics)."""
     eval_features: str = "auto"
-    """Feature network: auto (fmnist for Fashion-MNIST, else inception) | fmnist | inception."""
+    """Feature network: auto (fmnist for Fashion-MNIST, mnist for MNIST, else inception) | fmnist |
+    mnist | inception."""
     best_metric: str = ""
     """Value that picks best.safetensors, e.g. fd_fmnist (lower is better) or recall (higher);
     empty: the first value the metrics report."""
 
     def __post_init__(self) -> None:
         _choice(self.lr_schedule, ("constant", "linear", "step"), "train.lr_schedule")
-        _choice(self.eval_features, ("auto", "fmnist", "inception"), "train.eval_features")
+        # the names of ganforge.evaluation.FEATURES (not imported: the config module stays light)
+        _choice(self.eval_features, ("auto", "fmnist", "mnist", "inception"), "train.eval_features")
         if self.eval_every < 0 or self.eval_n < 1:
             raise GanforgeError("train.eval_every must be >= 0 (0: off) and train.eval_n >= 1")
         if self.eval_metrics:
@@ -202,6 +227,9 @@ class TrainConfig:
                 raise GanforgeError(f"train.{k}={getattr(self, k)} must be at least 1")
         if self.checkpoint_every < 1 or self.keep_checkpoints < 1:
             raise GanforgeError("train.checkpoint_every and train.keep_checkpoints must be >= 1")
+        for k in ("ema_halflife", "ema_rampup"):
+            if getattr(self, k) < 0:
+                raise GanforgeError(f"train.{k}={getattr(self, k)} must be >= 0 (0: off)")
 
 
 @dataclass
@@ -212,9 +240,14 @@ class RuntimeConfig:
     """auto (bf16 autocast where the device computes bf16 natively, else fp32) | fp32 | bf16 |
     fp16 (float16 autocast with a gradient scaler; CUDA only, elsewhere bf16 or fp32 with a note)."""
     channels_last: bool = True
-    """NHWC memory layout for conv nets (faster convolutions on CPU and GPU)."""
+    """NHWC memory layout for conv nets (faster convolutions on CPU and GPU); eager mode only:
+    with runtime.compile, torch.compile chooses the layouts."""
     compile: bool = False
     """torch.compile the G and D training calls (slow first step; eager where it cannot compile)."""
+    cuda_graphs: bool = False
+    """On a GPU, capture a whole training iteration as a CUDA graph and replay it (GAN tasks, one
+    process, fp32/bf16; eager with a note where it cannot). Removes the per-kernel launch cost that
+    bounds small models on large GPUs."""
     sync_bn: bool = False
     """Under torchrun, batch norm over the global batch (SyncBatchNorm; CUDA only in PyTorch)."""
     threads: int = 0
@@ -246,6 +279,8 @@ class Config:
     i2i: I2IConfig = field(default_factory=I2IConfig)
 
     def __post_init__(self) -> None:
+        self.g_optim.check("g_optim")
+        self.d_optim.check("d_optim")
         check_i2i(self)  # image-to-image tasks; model.arch and its checks are for task gan
         gan = self.model.task == "gan"
         if self.loss.clip > 0 and self.loss.gp_weight > 0:
@@ -327,7 +362,14 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 def from_dict(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
     """Build dataclass ``cls`` from a nested dict, rejecting unknown keys with a suggestion."""
     if not isinstance(data, dict):
-        raise GanforgeError(f"{prefix or 'config'} must be a mapping, got {data!r}")
+        if not prefix:
+            raise GanforgeError(f"a config must be a mapping of sections, got {data!r}")
+        section = prefix.rstrip(".")
+        first = dataclasses.fields(cls)[0].name
+        raise GanforgeError(
+            f"{section} is a section and must be a mapping, got {data!r}: "
+            f"set its keys instead, e.g. {section}.{first}=..."
+        )
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs: dict[str, Any] = {}
@@ -345,28 +387,79 @@ def from_dict(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
     return cls(**kwargs)
 
 
-def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+def _check_key(dotted: str) -> None:
+    """``dotted`` must name a field of Config (a value or a whole section), e.g. ``train.images``."""
+    cls: Any = Config
     parts = dotted.split(".")
-    node = tree
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-        if not isinstance(node, dict):
-            raise GanforgeError(f"cannot set {dotted!r}: {p!r} is not a section")
-    node[parts[-1]] = value
+    for i, part in enumerate(parts):
+        hints = typing.get_type_hints(cls)
+        full = ".".join(parts[: i + 1])
+        if part not in hints:
+            parent = full[: -len(part)]
+            hint = difflib.get_close_matches(part, list(hints), n=1)
+            extra = f"; did you mean '{parent}{hint[0]}'?" if hint else ""
+            raise GanforgeError(f"unknown config key {full!r}{extra}")
+        cls = hints[part]
+        if i < len(parts) - 1 and not dataclasses.is_dataclass(cls):
+            raise GanforgeError(
+                f"cannot set {dotted!r}: {full} is a value, not a section (set {full}=...)"
+            )
 
 
 def parse_override(text: str) -> tuple[str, Any]:
     """``"train.images=2e6"`` -> ``("train.images", 2000000.0)``; the value is read as YAML."""
-    if "=" not in text:
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or "" in key.split("."):
         raise GanforgeError(
             f"--set {text!r} must look like section.key=value, e.g. train.images=2e6"
         )
-    key, raw = text.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
-    return key.strip(), value
+    return key, value
+
+
+def apply_overrides(
+    tree: dict[str, Any], overrides: Mapping[str, Any] | Iterable[str] | None
+) -> dict[str, Any]:
+    """A copy of the raw config ``tree`` with dotted overrides set; ``tree`` is left as it was.
+
+    ``overrides`` is either ``--set`` strings (``["train.images=2e6"]``, values read as YAML) or a
+    mapping of dotted keys to values (``{"train.images": 2e6}``). Every key is checked against
+    Config first (unknown key, or a value used as a section: one-line GanforgeError); the values
+    are checked when the tree becomes a Config (:func:`config_from_dict`).
+    """
+    if not isinstance(tree, dict):
+        raise GanforgeError(f"a config must be a mapping of sections, got {tree!r}")
+    tree = copy.deepcopy(tree)
+    if overrides is None:
+        items: Iterable[tuple[str, Any]] = ()
+    elif isinstance(overrides, Mapping):
+        items = overrides.items()
+    elif isinstance(overrides, str):
+        items = [parse_override(overrides)]  # one string, not its characters
+    else:
+        items = map(parse_override, overrides)
+    for key, value in items:
+        if not isinstance(key, str) or not key or "" in key.split("."):
+            raise GanforgeError(f"config override key {key!r} must look like section.key")
+        _check_key(key)
+        *sections, last = key.split(".")
+        node = tree
+        for depth, part in enumerate(sections):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, dict):
+                where = ".".join(sections[: depth + 1])
+                raise GanforgeError(
+                    f"cannot set {key!r}: {where} in the config is {child!r}, not a mapping"
+                )
+            node = child
+        node[last] = value
+    return tree
 
 
 # --------------------------------------------------------------------------- presets
@@ -403,16 +496,33 @@ def preset_dict(name: str) -> dict[str, Any]:
 
 def load_config(
     preset: str = "dcgan-fashion-mnist",
-    overrides: dict[str, Any] | list[str] | None = None,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
 ) -> Config:
     """A preset name (or a YAML path) plus dotted overrides -> validated Config."""
-    tree = preset_dict(preset)
-    items = (
-        overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
-    )
-    for key, value in items:
-        _set_dotted(tree, key, value)
-    return from_dict(Config, tree)
+    return from_dict(Config, apply_overrides(preset_dict(preset), overrides))
+
+
+def load_run_config(
+    run_dir: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None
+) -> Config:
+    """The config a run folder was trained with (its ``config.yaml``), plus dotted overrides.
+
+    What ``ganforge train --resume RUN --set ...`` trains with, and what its ``--dry-run`` prints.
+    """
+    cfg_file = Path(run_dir) / "config.yaml"
+    if not cfg_file.is_file():
+        raise GanforgeError(f"{run_dir} is not a ganforge run folder (no config.yaml)")
+    try:
+        tree = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise GanforgeError(
+            f"{cfg_file} is not valid YAML ({str(e).splitlines()[0]}): restore the run's config"
+        ) from None
+    if not isinstance(tree, dict):
+        raise GanforgeError(
+            f"{cfg_file} must be a YAML mapping of sections: restore the run's config"
+        )
+    return from_dict(Config, apply_overrides(tree, overrides))
 
 
 def config_from_dict(tree: dict[str, Any]) -> Config:

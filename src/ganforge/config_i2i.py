@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 TASKS = ("gan", "pix2pix", "cyclegan", "srgan")
 GENERATORS = ("auto", "unet", "resnet", "srresnet")
 CONTENT_LOSSES = ("vgg", "l1", "mse", "dfeat")
+SR_CROPS = ("native", "resize")
+PAPER_DEFAULT = -1.0
+"""``i2i.adv_weight`` left at this value means "the task's paper value" (:func:`adv_weight_of`)."""
 
 
 @dataclass
@@ -41,7 +44,8 @@ class I2IConfig:
     """AtoB | BtoA: which domain the generator reads (facades: BtoA maps labels to photos)."""
     load_size: int = 0
     """Side the images are stored at; training cuts random data.resolution crops of them (pix2pix
-    jitter: 286 -> 256; SR: photos -> 96 px HR crops); 0: data.resolution, no crops."""
+    jitter: 286 -> 256; SR: the side of the native-resolution tiles the 96 px HR crops are cut
+    from, see sr_crops); 0: data.resolution, no crops."""
     fit: str = "crop"
     """Non-square paired/unpaired images: crop (scale the short side, keep the centre) | pad (scale
     the long side, fill with data.background)."""
@@ -54,9 +58,11 @@ class I2IConfig:
     pool_size: int = 50
     """CycleGAN: generated images in each discriminator's history pool (Shrivastava et al. 2017);
     0: D sees only the newest fakes."""
-    adv_weight: float = 1.0
-    """Weight of G's adversarial loss: SRGAN 1e-3 (Ledig et al. 2017, eq. 3); 2 for CycleGAN with
-    loss lsgan, undoing the 1/2 of Mao et al.'s G loss to give Zhu et al.'s E[(D(G(x)) - 1)^2]."""
+    adv_weight: float = -1.0
+    """Weight of G's adversarial loss; -1: the task's paper value: pix2pix 1 (Isola et al. 2017,
+    eq. 4), SRGAN 1e-3 (Ledig et al. 2017, eq. 3), CycleGAN 2 with loss.name=lsgan (undoing the 1/2
+    of Mao et al.'s G loss to give Zhu et al.'s E[(D(G(x)) - 1)^2]), else 1. 0 turns the
+    adversarial term off (pix2pix's L1-only ablation)."""
     scale: int = 4
     """SRGAN: upscaling factor (2, 4 or 8); inputs are bicubic downscales of the HR crops."""
     content_loss: str = "vgg"
@@ -65,7 +71,13 @@ class I2IConfig:
     vgg_layer: str = "5_4"
     """SRGAN: VGG19 feature map phi_{i,j} for content_loss=vgg: 5_4 (SRGAN-VGG54) or 2_2 (VGG22)."""
     pretrain_images: int = 0
-    """SRGAN: images of pixel-MSE training of G alone (SRResNet) before the adversarial phase."""
+    """SRGAN: images of pixel-MSE training of G alone (SRResNet) before the adversarial phase;
+    part of train.images (the adversarial phase is train.images - pretrain_images)."""
+    sr_crops: str = "native"
+    """SRGAN with data.source=folder:PATH: native (HR crops at the photos' own resolution, the
+    SRGAN way: each photo is cut into load_size tiles, crops are taken inside them) | resize
+    (photos scaled to load_size first; fine detail is lost). Data sets (fashion-mnist, ...) are
+    always resized."""
 
     def __post_init__(self) -> None:
         from ganforge.config import _choice
@@ -75,6 +87,11 @@ class I2IConfig:
         _choice(self.direction, ("AtoB", "BtoA"), "i2i.direction")
         _choice(self.fit, ("crop", "pad"), "i2i.fit")
         _choice(self.content_loss, CONTENT_LOSSES, "i2i.content_loss")
+        _choice(self.sr_crops, SR_CROPS, "i2i.sr_crops")
+        if self.adv_weight < 0 and self.adv_weight != PAPER_DEFAULT:
+            raise GanforgeError(
+                f"i2i.adv_weight={self.adv_weight} must be >= 0 (or -1: the task's paper value)"
+            )
         if not 0 <= self.dropout < 1:
             raise GanforgeError(f"i2i.dropout={self.dropout} must be in [0, 1)")
         if self.scale not in (2, 4, 8):
@@ -109,6 +126,28 @@ def g_blocks(cfg: Config) -> int:
     if generator_of(cfg) == "srresnet":
         return 16
     return 9 if cfg.data.resolution >= 256 else 6
+
+
+def gan_loss_of(cfg: Config) -> str:
+    """The GAN loss of a task: ``loss.name``, where "auto" (if the config allows it) means the
+    paper's: lsgan for CycleGAN (Zhu et al. 2017, sec. 4), nonsaturating for pix2pix and SRGAN."""
+    name = cfg.loss.name
+    if name != "auto":
+        return name
+    return "lsgan" if cfg.model.task == "cyclegan" else "nonsaturating"
+
+
+def adv_weight_of(cfg: Config) -> float:
+    """``i2i.adv_weight``, or the task's paper value when it is left at -1 (see its docstring)."""
+    w = cfg.i2i.adv_weight
+    if w != PAPER_DEFAULT:
+        return w
+    task = cfg.model.task
+    if task == "srgan":
+        return 1e-3  # Ledig et al. 2017, eq. 3: l_X + 10^-3 l_Gen
+    if task == "cyclegan" and gan_loss_of(cfg) == "lsgan":
+        return 2.0  # ganforge's lsgan G loss is (D - 1)^2 / 2; the paper's has no 1/2
+    return 1.0
 
 
 def check_i2i(cfg: Config) -> None:

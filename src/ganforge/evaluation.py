@@ -19,7 +19,7 @@
   metrics: see ``metrics.mode_coverage.toy_mode_coverage``.
 
 Names follow the extractor (``metrics.registry``): a Frechet distance on the Fashion-MNIST network is
-FD-FMNIST and is never reported as FID.
+FD-FMNIST (on the MNIST one FD-MNIST) and is never reported as FID. Tests: ``tests/test_evaluation.py``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ METRIC_ALIASES = {
     "fd_fmnist": "fid",
     "fd-fmnist": "fid",
     "kid_fmnist": "kid",
+    "fd_mnist": "fid",
+    "fd-mnist": "fid",
+    "kid_mnist": "kid",
     "classifier_score": "is",
     "precision_recall": "pr",
     "density_coverage": "dc",
@@ -57,16 +60,18 @@ METRIC_ALIASES = {
     "classes": "modes",
     **{k: k for k in METRIC_KEYS},
 }
-FEATURES = ("auto", "fmnist", "inception")
+FEATURES = ("auto", "fmnist", "mnist", "inception")
 REAL_SPLIT = {"fashion-mnist": "test", "mnist": "test", "cifar10": "train"}
-DATASET_CLASSIFIER = {"fmnist": "fashion-mnist"}  # extractor -> the data set its classes are
+DATASET_CLASSIFIER = {"fmnist": "fashion-mnist", "mnist": "mnist"}  # extractor -> its classes
 GENERATE_BATCH = 500
 # Feature sizes, known before an extractor is loaded, so a config can be checked up front
 # (tests/test_evaluation.py checks them against the networks).
-FEATURE_DIMS = {"fmnist": 256, "inception": 2048}
+FEATURE_DIMS = {"fmnist": 256, "mnist": 256, "inception": 2048}
 
 # Direction of every scalar a metric reports, for best-checkpoint selection and for readers.
-LOWER_IS_BETTER = frozenset({"fid", "fd_fmnist", "kid", "kid_fmnist", "class_kl"})
+LOWER_IS_BETTER = frozenset(
+    {"fid", "fd_fmnist", "fd_mnist", "kid", "kid_fmnist", "kid_mnist", "class_kl"}
+)
 HIGHER_IS_BETTER = frozenset(
     {
         "is",
@@ -86,6 +91,8 @@ _DISPLAY = {
     "fd_fmnist": "FD-FMNIST",
     "kid": "KID",
     "kid_fmnist": "KID-FMNIST",
+    "fd_mnist": "FD-MNIST",
+    "kid_mnist": "KID-MNIST",
     "is": "IS",
     "classifier_score": "classifier score",
     "classes_present": "classes present",
@@ -126,8 +133,9 @@ def is_toy(source: str) -> bool:
 
 
 def default_features(source: str) -> str:
-    """fmnist for Fashion-MNIST (offline, shipped weights), inception for everything else."""
-    return "fmnist" if source == "fashion-mnist" else "inception"
+    """The data set's own classifier where there is one (fmnist: shipped; mnist: trained once by
+    ``benchmarks/train_feature_net.py --dataset mnist``), inception for everything else."""
+    return {"fashion-mnist": "fmnist", "mnist": "mnist"}.get(source, "inception")
 
 
 def resolve_features(features: str | None, source: str) -> str:
@@ -136,7 +144,7 @@ def resolve_features(features: str | None, source: str) -> str:
     if features not in FEATURES:
         hint = difflib.get_close_matches(features, FEATURES, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise GanforgeError(f"unknown features {features!r}{extra}; use fmnist or inception")
+        raise GanforgeError(f"unknown features {features!r}{extra}; use fmnist, mnist or inception")
     return features
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+# Re-exported: the trainer, reports and commands import it from here.
+from ganforge.atomic import atomic_write_bytes
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -35,18 +36,6 @@ def make_grid(
 
 def to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_png(path: str | Path, array: np.ndarray) -> None:

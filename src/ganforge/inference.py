@@ -10,7 +10,11 @@ that, up to floating-point rounding, the result equals one pass over the whole i
 
 The generators are plain ``nn.Module``\\ s called as ``net(x) -> y`` on (B, C, H, W) float tensors
 in [-1, 1]; ``Translator.net`` is that module, in eval mode (batch-norm running statistics, no
-dropout).
+dropout). pix2pix's paper (Isola et al. 2017, sec. 3.3) instead runs the generator at test time
+"in exactly the same manner as during the training phase": dropout on and batch norm with the
+test batch's statistics. We keep eval mode so that one image's output neither changes from run to
+run nor depends on the other images of its batch; with the instance norm of the 256 px preset the
+two differ only by the dropout.
 """
 
 from __future__ import annotations
@@ -61,8 +65,23 @@ class Translator:
 
     @property
     def min_size(self) -> int:
-        """Smallest side accepted: a U-Net needs its 1x1 bottleneck to exist."""
+        """Smallest side accepted: a U-Net needs its 1x1 bottleneck to exist (smaller images would
+        be mostly padding); others take 4 px and more (padded as the network needs)."""
         return max(self.multiple, 4)
+
+    @property
+    def net_min_size(self) -> int:
+        """Smallest side the network itself takes (what an exported graph needs): the ResNet
+        generator's 2x2 bottleneck needs 8 px (``net.min_size``); ``translate`` pads up to it."""
+        return max(self.multiple, int(getattr(self.net, "min_size", 1)))
+
+
+def is_i2i_run(run: str | Path) -> bool:
+    """True for a pix2pix / CycleGAN / SRGAN run folder (or a checkpoint in one)."""
+    try:
+        return open_run_config(run)[2].model.task != "gan"
+    except GanforgeError:
+        return False  # not a readable run: the noise-to-image path reports the problem
 
 
 def open_run_config(run: str | Path, checkpoint: str | Path | None = None):
@@ -174,11 +193,12 @@ def _check(tr: Translator, x: Tensor, what: str) -> None:
 
 @torch.no_grad()
 def translate_tensor(tr: Translator, x: Tensor, what: str = "input") -> Tensor:
-    """uint8 (N, C, H, W) -> uint8 (N, C, scale*H, scale*W), padding to the network's multiple."""
+    """uint8 (N, C, H, W) -> uint8 (N, C, scale*H, scale*W), padding to the network's multiple
+    (and to its smallest size)."""
     _check(tr, x, what)
     h, w = x.shape[-2:]
-    m = tr.multiple
-    ph, pw = (-h) % m, (-w) % m
+    m, lo = tr.multiple, tr.net_min_size
+    ph, pw = max(-(-h // m) * m, lo) - h, max(-(-w // m) * m, lo) - w
     xf = to_model_range(x.to(tr.device))
     if ph or pw:
         # Replicated borders: reflection needs the pad to be smaller than the image.

@@ -17,8 +17,10 @@ def test_ablate_channels_and_region(dcgan_run, tmp_path, ganforge_cli):
         tmp_path / "a.png",
     )
     assert "zeroed channels 2,5 of layer 1 (16 ch, 8x8)" in out.out
+    change = float(out.err.split("mean absolute change ")[1].split()[0])
+    assert change > 0.01  # pixels in [0, 1]: a visible change, not rounding
     fig = np.asarray(Image.open(tmp_path / "a.png"))
-    assert fig.shape[0] > 3 * 64  # before, after, change rows of 2x enlarged tiles
+    assert fig.shape[0] > 3 * 64 and fig.ndim == 2  # 3 rows of 2x tiles, grey: no region
 
     out = ganforge_cli(
         "ablate",
@@ -34,6 +36,9 @@ def test_ablate_channels_and_region(dcgan_run, tmp_path, ganforge_cli):
     )
     chosen = out.out.split("zeroed channels ")[1].split(" of")[0].split(",")
     assert len(chosen) == 3 and all(0 <= int(c) < 8 for c in chosen)
+    fig = np.asarray(Image.open(tmp_path / "b.png").convert("RGB")).astype(int)
+    red = (fig[..., 0] > 200) & (fig[..., 1] < 80) & (fig[..., 2] < 80)
+    assert red.sum() == 3 * 8 * 4 * 33  # the region outlined on each of the 3 x 8 images
 
 
 @pytest.mark.parametrize(
@@ -43,6 +48,8 @@ def test_ablate_channels_and_region(dcgan_run, tmp_path, ganforge_cli):
         (["--layer", "-1", "--channels", "1"], "--layer -1 is out of range"),
         (["--layer", "2", "--channels", "8"], "layer 2 has channels 0-7"),
         (["--layer", "2", "--channels", "a,b"], "comma-separated integers"),
+        (["--layer", "2", "--channels", ""], "--channels '' names no channel"),
+        (["--layer", "2", "--channels", " , "], "names no channel"),
         (["--layer", "2", "--region", "0,0,33,8"], "does not fit the 32x32 image"),
         (["--layer", "2", "--region", "0,0,8,8", "--top", "9"], "between 1 and 8"),
     ],

@@ -89,7 +89,8 @@ def fmnist() -> torch.Tensor:
     return load_data(cfg.data).images  # (10000, 1, 28, 28), the embedded split
 
 
-def test_folder_vs_folder(tmp_path, fmnist, capsys):
+def test_folder_vs_folder(tmp_path, fmnist, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where results without --json go
     a = _folder(tmp_path / "a", fmnist[:300])
     b = _folder(tmp_path / "b", fmnist[300:600])
     g = torch.Generator().manual_seed(1)
@@ -107,9 +108,42 @@ def test_folder_vs_folder(tmp_path, fmnist, capsys):
     real = ["eval", "--real", "fashion-mnist", "--fake", b, "--metrics", "kid", "--n", "200"]
     assert main(real) == 0
     assert "KID-FMNIST" in capsys.readouterr().out
+    assert (tmp_path / "eval-b-vs-fashion-mnist-fmnist.json").is_file()
 
 
-def test_folder_errors_are_one_line(tmp_path, fmnist, capsys):
+def test_folder_vs_folder_writes_a_json_by_default(tmp_path, fmnist, capsys, monkeypatch):
+    a = _folder(tmp_path / "real", fmnist[:300])
+    b = _folder(tmp_path / "fake", fmnist[300:600])
+    monkeypatch.chdir(tmp_path)
+    args = ["eval", "--real", a, "--fake", b, "--features", "fmnist", "--metrics", "fd,kid"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    path = tmp_path / "eval-fake-vs-real-fmnist.json"
+    assert f"result written to {path.name}" in out
+    result = json.loads(path.read_text())
+    p = result["protocol"]
+    assert result["fake"] == b and result["real"] == a and "fd_fmnist" in result["metrics"]
+    assert p["extractor"] == "fmnist" and len(p["weights_sha256"]) == 64
+    assert p["n_fake"] == p["n_real"] == 300 and p["split"] == "all" and p["seed"] == 0
+    assert p["resize"] and p["quantisation"] and len(p["reference_sha256"]) == 64
+    assert p["ganforge_version"] and p["settings"]["kid_subset_size"] == 150
+    assert p["fake_images_sha256"] and p["hash"]
+    # Against a data set, the file is named after it (and its split when one is given).
+    real = ["eval", "--real", "fashion-mnist", "--split", "test", "--fake", b]
+    assert main([*real, "--metrics", "pr", "--features", "fmnist", "--n", "300"]) == 0
+    assert (tmp_path / "eval-fake-vs-fashion-mnist-test-fmnist.json").is_file()
+
+
+def test_mnist_features_without_the_trained_net_say_how_to_train_it(tmp_path, fmnist, capsys):
+    a = _folder(tmp_path / "a", fmnist[:300])
+    args = ["eval", "--real", a, "--fake", a, "--features", "mnist", "--metrics", "pr"]
+    assert main([*args, "--json", str(tmp_path / "x.json")]) == 2
+    assert "python benchmarks/train_feature_net.py --dataset mnist" in _error(capsys)
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_folder_errors_are_one_line(tmp_path, fmnist, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where results without --json go
     a = _folder(tmp_path / "a", fmnist[:300])
     big = load_config("dcgan-fashion-mnist", {"data.split": "test"})  # 32 px
     c = _folder(tmp_path / "c", load_data(big.data).images[:300])

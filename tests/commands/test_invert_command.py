@@ -18,6 +18,7 @@ def test_invert_a_sample_and_reuse_its_latent(dcgan_run, tmp_path, ganforge_cli)
         "--save-z",
         tmp_path / "z.npy",
     )
+    assert "inverting" not in out.err  # no progress bar when stderr is not a terminal
     line = out.out.strip()
     mse, start = float(line.split("MSE ")[1].split()[0]), float(line.split("from ")[1].split()[0])
     assert line.startswith("reconstruction error: MSE") and mse <= start
@@ -61,3 +62,13 @@ def test_invert_bad_input(dcgan_run, cgan_run, tmp_path, ganforge_cli):
     for args, message in cases:
         assert message in ganforge_cli("invert", *args, code=2).err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.png", "ok.png"]
+
+
+def test_progress_bar_on_a_terminal_and_its_switch(dcgan_run, tmp_path, ganforge_cli, monkeypatch):
+    Image.new("L", (32, 32), 90).save(tmp_path / "t.png")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    args = ["invert", dcgan_run, tmp_path / "t.png", "--steps", 30, "--restarts", 1]
+    err = ganforge_cli(*args, "--save-z", tmp_path / "a.npy").err
+    assert "inverting" in err and "30/30" in err and "mse=" in err
+    err = ganforge_cli(*args, "--no-progress", "--save-z", tmp_path / "b.npy").err
+    assert "inverting" not in err

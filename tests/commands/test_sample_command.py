@@ -27,6 +27,7 @@ def test_grid_and_npz_hold_the_same_samples(dcgan_run, tmp_path, ganforge_cli):
     )
     four = np.asarray(Image.open(tmp_path / "pngs" / "000004.png"))
     assert np.array_equal(four, data["images"][4, ..., 0])  # sample 4 of seed 1, whatever n
+    assert np.abs(four.astype(int) - data["images"][5, ..., 0]).mean() > 20  # not any sample
 
 
 def test_truncation_and_labels(cgan_run, tmp_path, ganforge_cli):
@@ -61,6 +62,8 @@ def test_toy_runs_sample_points_only(toy_run, tmp_path, ganforge_cli):
         (["{run}", "--grid", "{tmp}/g.png", "--label", "3"], "not class-conditional"),
         (["{run}", "--grid", "{tmp}/g.png", "--n", "0"], "--n 0 must be at least 1"),
         (["{run}", "--grid", "{tmp}/g.png", "--truncation", "-1"], "must be positive"),
+        (["{run}", "--grid", "{tmp}/g.png", "--start", "9223372036854775807"], "is too large"),
+        (["{run}", "--grid", "{tmp}/g.png", "--start", "-1"], "must not be negative"),
         (["{tmp}", "--grid", "{tmp}/g.png"], "not a ganforge run folder"),
         (["{tmp}/nope", "--grid", "{tmp}/g.png"], "does not exist"),
     ],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -105,3 +107,12 @@ def test_missing_file(tmp_path):
 def test_write_is_atomic_and_leaves_no_temp(tmp_path):
     write_idx(tmp_path / "a.gz", np.zeros((2, 2), dtype=np.uint8))
     assert [p.name for p in tmp_path.iterdir()] == ["a.gz"]
+
+
+def test_written_file_has_the_umask_mode_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_idx(tmp_path / "a.gz", np.zeros((2, 2), dtype=np.uint8))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, like a download

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -31,7 +32,9 @@ def test_zeroing_no_channel_changes_nothing(run, z):
 
 def test_zeroing_channels_changes_the_image_and_only_that_layer(run, z):
     before, after = A.before_after(run.G, 1, [2, 5], z)
-    assert (after - before).abs().mean() > 1e-4
+    # 2 of 16 maps gone: a clear change (pixels in [-1, 1]; the samples differ by ~0.5 among
+    # themselves), in every image.
+    assert (after - before).abs().mean(dim=(1, 2, 3)).min() > 0.02
     layers = A.feature_layers(run.G)
     with A.capture(layers[0]) as up0, A.capture(layers[1]) as up1:
         generate(run.G, z)
@@ -72,3 +75,21 @@ def test_bad_selections_name_the_valid_range(run, z):
         A.top_channels(run.G, 2, z, None, (0, 0, 32, 32), 9)
     with pytest.raises(GanforgeError, match="convolutional generator"):
         A.feature_layers(MLPGenerator(8, [16], (1, 28, 28)))
+
+
+def test_figure_rows_and_region_outline(run, z):
+    before, after = A.before_after(run.G, 2, [0, 1], z[:3])
+    plain = A.figure(before, after)
+    assert plain.shape[-1] == 1  # grey images stay grey
+    boxed = A.figure(before, after, region=(8, 8, 24, 24))
+    assert boxed.shape[:2] == plain.shape[:2] and boxed.shape[-1] == 3
+    red = (boxed[..., 0] > 200) & (boxed[..., 1] < 80) & (boxed[..., 2] < 80)
+    # One 1-px box per image (3 rows x 3 images), drawn just outside the 2x enlarged region:
+    # 4 sides of 32 + 2 pixels.
+    assert red.sum() == 9 * 4 * 33
+    ys, xs = np.nonzero(red)
+    label_w = plain.shape[1] - 4 - 3 * 68  # the row labels' column
+    left = 4 + label_w
+    assert xs.min() == left + 16 - 1 and ys.min() == 4 + 16 - 1  # the first box, top-left corner
+    # Inside and outside the boxes the images are untouched.
+    assert np.array_equal(boxed[~red][:, 0], plain[..., 0][~red])

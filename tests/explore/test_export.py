@@ -83,3 +83,124 @@ def test_format_comes_from_the_flag_or_the_name():
         E.format_for("g.pt", "onnx")
     with pytest.raises(GanforgeError, match="give --format"):
         E.format_for("g.bin", None)
+
+
+# --------------------------------------------------------------------------- image-to-image
+
+
+@pytest.fixture(scope="module")
+def i2i_runs(tmp_path_factory):
+    from i2i.tiny_i2i import train_tiny_i2i
+
+    root = tmp_path_factory.mktemp("i2i")
+    return {task: train_tiny_i2i(root, task) for task in ("pix2pix", "cyclegan", "srgan")}
+
+
+def _sizes(tr):
+    """Two (height, width) pairs the exported graph never saw: valid multiples, not square."""
+    m, lo = tr.multiple, tr.net_min_size
+    return [(lo, lo + 2 * m), (2 * lo, lo)]
+
+
+@pytest.mark.parametrize(
+    "task,direction", [("pix2pix", "AtoB"), ("cyclegan", "BtoA"), ("srgan", "AtoB")]
+)
+def test_i2i_onnx_matches_pytorch_at_other_batches_and_sizes(task, direction, i2i_runs, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxscript", reason="the torch.export-based ONNX exporter needs it")
+    ort = pytest.importorskip("onnxruntime")
+    from ganforge.inference import load_translator
+
+    tr = load_translator(i2i_runs[task], direction=direction)
+    out = E.export_onnx(tr, tmp_path / "g.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["g.onnx"]
+    meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["ganforge"])
+    assert (meta["task"], meta["direction"], meta["channels"]) == (task, direction, 1)
+    assert (meta["size_multiple"], meta["scale"]) == (tr.multiple, tr.scale)
+    assert meta["network"] == ("F" if task == "cyclegan" else "G")
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    (inp,), (outp,) = session.get_inputs(), session.get_outputs()
+    assert (inp.name, outp.name) == ("input", "output")
+    assert inp.shape[0] == "batch" and all(isinstance(d, str) for d in inp.shape[2:])  # dynamic
+    for n, (h, w) in zip((1, 4), _sizes(tr)):
+        x = torch.rand(n, 1, h, w) * 2 - 1
+        (got,) = session.run(None, {"input": x.numpy()})
+        want = tr.net(x).numpy()
+        assert got.shape == (n, 1, tr.scale * h, tr.scale * w)
+        np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+    assert E.onnx_max_difference(out, tr) < 1e-4
+    if task == "cyclegan":  # BtoA really is F, not G
+        G = load_translator(i2i_runs[task], direction="AtoB").net
+        x = torch.rand(1, 1, 8, 8) * 2 - 1
+        assert not torch.allclose(G(x), tr.net(x))
+
+
+def test_i2i_torchscript_loads_in_a_fresh_process_without_ganforge(i2i_runs, tmp_path):
+    from ganforge.inference import load_translator
+
+    want = {}
+    for task, run in i2i_runs.items():
+        tr = load_translator(run)
+        E.export_torchscript(tr, tmp_path / f"{task}.pt")
+        (h, w) = _sizes(tr)[1]
+        x = torch.rand(3, 1, h, w) * 2 - 1
+        np.save(tmp_path / f"{task}-in.npy", x.numpy())
+        want[task] = tr.net(x).numpy()
+    script = f"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np, torch
+for task in {list(want)!r}:
+    extra = {{"ganforge.json": ""}}
+    m = torch.jit.load(f"{{task}}.pt", _extra_files=extra)
+    x = torch.from_numpy(np.load(f"{{task}}-in.npy"))
+    np.save(f"{{task}}-out.npy", m(x).detach().numpy())
+    info = json.loads(extra["ganforge.json"])
+    print(task, info["scale"], info["size_multiple"])
+assert not [k for k in sys.modules if k.startswith("ganforge")], "ganforge was imported"
+"""
+    r = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["pix2pix", "1", "8", "cyclegan", "1", "4", "srgan", "4", "1"]
+    for task, expected in want.items():
+        np.testing.assert_allclose(np.load(tmp_path / f"{task}-out.npy"), expected, atol=1e-5)
+
+
+def test_i2i_safetensors_rebuilds_each_direction(i2i_runs, tmp_path):
+    from ganforge.inference import load_translator
+
+    for direction in ("AtoB", "BtoA"):
+        tr = load_translator(i2i_runs["cyclegan"], direction=direction)
+        out = E.export_safetensors(tr, tmp_path / f"{direction}.safetensors")
+        info = json.loads((tmp_path / f"{direction}.json").read_text())
+        assert info["direction"] == direction and info["size_multiple"] == 4
+        assert info["channels"] == 1 and info["scale"] == 1 and info["min_size"] == 8
+        x = torch.rand(2, 1, 12, 8) * 2 - 1
+        assert torch.equal(E.load_generator(out)(x), tr.net(x))
+    sr = load_translator(i2i_runs["srgan"])
+    E.export_safetensors(sr, tmp_path / "sr.safetensors")
+    assert json.loads((tmp_path / "sr.json").read_text())["output"]["shape"][2] == "4*height"
+
+
+def test_safetensors_and_its_json_are_published_together(cgan_run, tmp_path, monkeypatch):
+    import ganforge.atomic
+
+    run = load_run(cgan_run)
+    E.export_safetensors(run, tmp_path / "g.safetensors")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ["g.json", "g.safetensors"]
+    publish = ganforge.atomic.publish
+
+    def failing_weights(tmp, path):  # the JSON goes into place, then the weights' rename fails
+        if str(path).endswith(".safetensors"):
+            raise OSError(28, "No space left on device")
+        publish(tmp, path)
+
+    monkeypatch.setattr(ganforge.atomic, "publish", failing_weights)
+    for name in ("g", "new"):
+        with pytest.raises(OSError):
+            E.export_safetensors(run, tmp_path / f"{name}.safetensors")
+    # the older pair is untouched; the new export left nothing (no JSON without weights)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

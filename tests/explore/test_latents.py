@@ -58,9 +58,14 @@ def test_resolve_label_by_number_or_name():
 def test_latents_from_files_and_indices(tmp_path):
     one = tmp_path / "one.npy"
     np.save(one, np.arange(4, dtype=np.float32))
-    z, names = L.parse_latents(f"3,{one},5", seed=1, z_dim=4)
-    assert z.shape == (3, 4) and names == ["#3", "one.npy", "#5"]
-    assert torch.equal(z[0], L.latents(1, [3], 4)[0]) and z[1].tolist() == [0, 1, 2, 3]
+    picked = L.parse_latents(f"3,{one},5", seed=1, z_dim=4)
+    assert picked.z.shape == (3, 4) and picked.names == ["#3", "one.npy", "#5"]
+    assert picked.index == [3, None, 5] and picked.from_files
+    assert torch.equal(picked.z[0], L.latents(1, [3], 4)[0]) and picked.z[1].tolist() == [0, 1, 2, 3]
+    # Truncation pulls sample indices in, never a saved latent.
+    t = L.parse_latents(f"3,{one}", seed=1, z_dim=4, truncation=0.5)
+    assert t.z[0].abs().max() <= 0.5 and t.z[1].tolist() == [0, 1, 2, 3]
+    assert not L.parse_latents("3,5", seed=1, z_dim=4).from_files
 
     np.save(tmp_path / "wrong.npy", np.zeros((2, 5), np.float32))
     with pytest.raises(GanforgeError, match="latents of size 4"):
@@ -72,3 +77,30 @@ def test_latents_from_files_and_indices(tmp_path):
         L.load_latents(tmp_path / "missing.npy", 4)
     with pytest.raises(GanforgeError, match="neither a sample index nor a .npy"):
         L.parse_latents("3,abc", 0, 4)
+    with pytest.raises(GanforgeError, match="neither a sample index"):
+        L.parse_latents("\u00b2", 0, 4)  # "²".isdigit() is True, int("²") fails
+
+
+def test_huge_indices_are_one_line_errors_not_overflows():
+    big = 10**23
+    with pytest.raises(GanforgeError, match=r"--c sample index 1000.* is too large: .* 2\^63 - 1"):
+        L.parse_latents(str(big), 0, 4, flag="--c")
+    with pytest.raises(GanforgeError, match="too large"):
+        L.latents(0, [2**63], 4)
+    with pytest.raises(GanforgeError, match="too large"):
+        L.latents(0, range(2**63 - 1, 2**63 + 1), 4)
+    with pytest.raises(GanforgeError, match="negative"):
+        L.latents(0, range(-1, 3), 4)
+    assert L.latents(0, [2**63 - 1], 4).shape == (1, 4)  # the largest index works
+
+
+def test_labels_of_picked_latents(tmp_path):
+    np.save(tmp_path / "z.npy", np.zeros(4, np.float32))
+    by_index = L.parse_latents("3,18", 0, 4)
+    assert L.labels_for(by_index, 0) is None
+    assert L.labels_for(by_index, 10).tolist() == [3, 8]  # each sample's own class
+    assert L.labels_for(by_index, 10, label=5).tolist() == [5, 5]
+    from_file = L.parse_latents(f"3,{tmp_path / 'z.npy'}", 0, 4)
+    assert L.labels_for(from_file, 10, label=2).tolist() == [2, 2]
+    with pytest.raises(GanforgeError, match="the .npy latent of --a carries no class: give --label"):
+        L.labels_for(from_file, 10, flag="--a")

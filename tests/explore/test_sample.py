@@ -20,7 +20,8 @@ def test_a_sample_is_reproducible_by_seed_and_index(run):
     assert torch.equal(few.z, many.z[7:9]) and few.index.tolist() == [7, 8]
     assert torch.allclose(few.images, many.images[7:9], atol=1e-5)
     other = S.draw(run.G, 12, seed=4)
-    assert (other.images - many.images).abs().mean() > 1e-3
+    assert (other.images - many.images).abs().mean(dim=(1, 2, 3)).min() > 0.2  # each differs
+    assert (many.images[8] - many.images[7]).abs().mean() > 0.2  # and i+1 is not i
     assert many.images.shape == (12, 1, 32, 32) and many.y is None
 
 
@@ -67,7 +68,7 @@ def test_conditional_samples_carry_their_labels(cgan_run):
     fixed = S.draw(run.G, 3, num_classes=run.num_classes, label=4)
     assert fixed.y.tolist() == [4, 4, 4]
     # The label matters: the same latents with another class give other images.
-    assert (fixed.images - s.images[:3]).abs().mean() > 1e-4
+    assert (fixed.images - s.images[:3]).abs().mean(dim=(1, 2, 3)).min() > 0.05
 
 
 def test_toy_runs_sample_points(toy_run, tmp_path):

@@ -134,3 +134,91 @@ def test_eval_scores_held_out_pairs_against_the_baseline(runs, tmp_path, capsys)
     )
     metrics = json.loads((tmp_path / "c.json").read_text())["metrics"]
     assert 0 <= metrics["cycle_error"] <= 1 and 0 <= metrics["target_class_accuracy"] <= 1
+
+
+def test_wrong_channel_count_and_tiny_images(runs):
+    import torch
+
+    from ganforge.errors import GanforgeError
+    from ganforge.inference import load_translator, translate_tensor
+
+    tr = load_translator(runs["pix2pix-edges2fashion"])
+    with pytest.raises(GanforgeError, match=r"expected \(N, 1, H, W\).*got \(1, 3, 16, 16\)"):
+        translate_tensor(tr, torch.zeros(1, 3, 16, 16, dtype=torch.uint8))
+    cyc = load_translator(runs["cyclegan-fashion"])
+    # 5 px: padded to the ResNet generator's smallest input (8 px), then cropped back
+    assert translate_tensor(cyc, torch.zeros(1, 1, 5, 6, dtype=torch.uint8)).shape == (1, 1, 5, 6)
+    with pytest.raises(GanforgeError, match="3x3 px, too small for this network"):
+        translate_tensor(cyc, torch.zeros(1, 1, 3, 3, dtype=torch.uint8))
+
+
+def test_eval_refuses_options_that_do_not_apply(runs, tmp_path, capsys):
+    run = runs["pix2pix-edges2fashion"]
+    for args, message in [
+        (("--metrics", "fd"), "--metrics does not apply to image-to-image runs"),
+        (("--split", "train"), "--split does not apply"),
+        (("--real", "fashion-mnist"), "--real does not apply"),
+        (("--resolution", "32"), "--resolution does not apply"),
+        (("--direction", "BtoA"), "trained AtoB only"),
+        (("--fidelity-channels", "y"), "takes the luma of RGB images; this run has 1 channel"),
+        (("--features", "fid"), "--features fid is not one of auto,"),
+    ]:
+        _, err = cli(capsys, "eval", run, *args, "--json", tmp_path / "e.json", code=2)
+        assert message in err and len(err.strip().splitlines()) == 1, err
+    _, err = cli(
+        capsys, "eval", "--real", "folder:a", "--fake", "folder:b", "--direction", "BtoA", code=2
+    )
+    assert "--direction is for image-to-image runs" in err
+    assert not (tmp_path / "e.json").exists()
+
+
+def test_eval_reverse_direction_says_when_n_is_capped(runs, tmp_path, capsys):
+    run = runs["cyclegan-fashion"]
+    args = ("eval", run, "--direction", "BtoA", "--n", 20_000, "--json", tmp_path / "r.json")
+    _, err = cli(capsys, *args)
+    assert "--n 20,000 capped at 10,000" in err
+    assert "held-out examples, fewer than n=10000" in err  # the test split has 1,000 boots
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["protocol"]["direction"] == "BtoA" and result["protocol"]["n"] == 1000
+    m = result["metrics"]
+    assert 0 <= m["target_class_accuracy"] <= 1 and 0 <= m["cycle_error"] <= 1
+    assert result["protocol"]["fidelity"]["channels"] == "all"
+
+
+def test_colour_sr_eval_uses_the_y_channel_and_skips_fid_offline(tmp_path, capsys, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(130):  # 16 native tiles of 32 px each: 2,080 HR images, more than 2,048
+        Image.fromarray(rng.integers(0, 256, (128, 128, 3), dtype=np.uint8)).save(
+            folder / f"{i}.png"
+        )
+    extra = ["i2i.g_blocks=1", "i2i.pretrain_images=8", "i2i.content_loss=l1", "i2i.load_size=32"]
+    sets = [a for s in TRAIN[2:] + extra for a in ("--set", s)]
+    out = tmp_path / "runs"
+    argv = ["train", "--preset", "srgan-x4", "--data", f"folder:{folder}", "--out", str(out)]
+    assert main([*argv, "--no-progress", *sets]) == 0
+    (run,) = out.glob("*-srgan-x4")
+    tried = []
+
+    def offline(*args, **kw):
+        tried.append(args)
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    table, err = cli(capsys, "eval", run, "--json", tmp_path / "sr.json")
+    assert "psnr_bicubic" in table and "note: fid skipped: inception features unavailable" in err
+    protocol = json.loads((tmp_path / "sr.json").read_text())["protocol"]
+    assert "could not download" in protocol["skipped"]["fid"] and protocol["n"] == 2080
+    assert protocol["fidelity"]["channels"] == "y" and protocol["fidelity"]["border_crop"] == 4
+    # asked for by name, the same missing weights are the command's one-line error
+    _, err = cli(capsys, "eval", run, "--features", "inception", code=2)
+    assert "could not download" in err
+    # too few images for a 2048-d distance: skipped with that reason, nothing downloaded
+    tried.clear()
+    _, err = cli(capsys, "eval", run, "--n", 100, "--json", tmp_path / "few.json")
+    skipped = json.loads((tmp_path / "few.json").read_text())["protocol"]["skipped"]
+    assert "100 images per side" in skipped["fid"] and not tried

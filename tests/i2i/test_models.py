@@ -117,3 +117,30 @@ def test_vgg19_fetch_verifies_and_fails_clearly_offline(tmp_path, monkeypatch):
         V.fetch_vgg19(tmp_path, allow_download=False, layer="2_2")
     monkeypatch.setattr(V, "WEIGHTS_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
     assert V.fetch_vgg19(tmp_path, allow_download=False, layer="2_2").layer == "2_2"
+
+
+def test_vgg19_loads_torchvisions_legacy_file_format(tmp_path):
+    """torchvision's vgg19-dcbb9e9d.pth (2017) predates torch's zip format, which mmap needs."""
+    import zipfile
+
+    g = torch.Generator().manual_seed(1)
+    state = {
+        f"features.{k}": torch.randn(v.shape, generator=g) * 0.05
+        for k, v in V.VGG19Features("5_4").features.state_dict().items()
+    }
+    state["classifier.0.weight"] = torch.zeros(8, 4)
+    path = tmp_path / V.WEIGHTS_FILE
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    assert not zipfile.is_zipfile(path)
+    net = V.load_vgg19(path, "5_4")
+    assert torch.equal(net.features[34].weight, state["features.34.weight"])
+    assert net(torch.rand(1, 3, 16, 16) * 2 - 1).shape == (1, 512, 1, 1)
+
+
+def test_resnet_generator_declares_its_smallest_input():
+    G = ResnetGenerator(1, 1, width=4, blocks=1).eval()
+    assert G(torch.zeros(1, 1, G.min_size, G.min_size)).shape == (1, 1, 8, 8)
+    with pytest.raises(
+        (RuntimeError, ValueError)
+    ):  # a 1x1 bottleneck: why translate refuses 4 px images
+        G(torch.zeros(1, 1, 4, 4))

@@ -67,3 +67,28 @@ def test_shape_errors():
         ssim(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8))
     with pytest.raises(GanforgeError, match="differ in shape"):
         psnr(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 9))
+
+
+def test_y_channel_psnr_with_border_crop_by_hand():
+    from ganforge.metrics.psnr_ssim import rgb_to_y
+
+    # Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255: white 235, black 16 (studio range)
+    white = torch.full((1, 3, 1, 1), 255, dtype=torch.uint8)
+    assert math.isclose(rgb_to_y(white).item(), 235.0, rel_tol=1e-12)
+    assert math.isclose(rgb_to_y(torch.zeros_like(white)).item(), 16.0)
+    pixel = torch.tensor([200, 100, 50], dtype=torch.uint8).view(1, 3, 1, 1)
+    assert math.isclose(
+        rgb_to_y(pixel).item(), 16 + (65.481 * 200 + 128.553 * 100 + 24.966 * 50) / 255
+    )
+    # 6x6 images, scale 2: only the inner 2x2 counts, where one pixel differs by (10, 0, 0) in RGB.
+    x = torch.zeros(1, 3, 6, 6, dtype=torch.uint8)
+    y = x.clone()
+    y[0, 0, 2, 2] = 10  # inside the crop
+    y[0, :, 0, 0] = 255  # in the border: ignored
+    dy = 65.481 * 10 / 255  # the Y difference of that pixel
+    want = 10 * math.log10(255**2 / (dy**2 / 4))
+    got = psnr(rgb_to_y(x), rgb_to_y(y), crop=2).item()
+    assert math.isclose(got, want, rel_tol=1e-12)
+    assert math.isclose(psnr(x, y, crop=2).item(), 10 * math.log10(255**2 / (100 / 12)))  # RGB
+    with pytest.raises(GanforgeError, match="needs .N, 3, H, W. RGB"):
+        rgb_to_y(torch.zeros(1, 1, 4, 4))

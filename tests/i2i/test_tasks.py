@@ -150,3 +150,38 @@ def test_task_config_errors():
         load_config("srgan-fashion-x4", {"data.resolution": 30})
     with pytest.raises(GanforgeError, match="model.task='pixtopix' is not one of.*pix2pix"):
         load_config("pix2pix-edges2fashion", {"model.task": "pixtopix"})
+
+
+def test_data_with_the_wrong_channel_count_is_refused(tmp_path):
+    cfg = load_config("pix2pix-edges2fashion", {**PIX2PIX, "out_dir": str(tmp_path)})
+    data = load_task_data(cfg)
+    rgb = type(data)(
+        data.images.expand(-1, 3, -1, -1),
+        None,
+        0,
+        data.name,
+        report=data.report,
+        sources=data.sources.expand(-1, 3, -1, -1),
+        paired=True,
+    )
+    with pytest.raises(GanforgeError, match=r"shape \(3, 20, 20\).*data.channels=1"):
+        Trainer(cfg, data=rgb)
+
+
+def test_paper_defaults_apply_unless_set():
+    from ganforge.config_i2i import adv_weight_of, gan_loss_of
+
+    def weight(preset, **over):
+        return adv_weight_of(load_config(preset, over))
+
+    # the presets leave adv_weight to the task: -1 means "the paper's value"
+    assert weight("pix2pix-edges2fashion") == 1.0
+    assert weight("srgan-fashion-x4") == 1e-3  # Ledig et al. eq. 3
+    assert weight("srgan-fashion-x4", **{"loss.name": "lsgan"}) == 1e-3
+    assert weight("cyclegan-fashion") == 2.0  # lsgan: Zhu et al.'s (D - 1)^2 without the 1/2
+    assert weight("cyclegan-fashion", **{"loss.name": "nonsaturating"}) == 1.0
+    assert weight("pix2pix-edges2fashion", **{"i2i.adv_weight": 0}) == 0.0  # L1-only ablation
+    assert weight("srgan-fashion-x4", **{"i2i.adv_weight": 0.01}) == 0.01
+    assert gan_loss_of(load_config("cyclegan-fashion")) == "lsgan"
+    with pytest.raises(GanforgeError, match="adv_weight=-2.0 must be >= 0"):
+        load_config("srgan-fashion-x4", {"i2i.adv_weight": -2})

@@ -6,8 +6,15 @@ import pytest
 import torch
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.features import load_extractor
-from ganforge.metrics.fmnist_net import ARCH, DEFAULT_WEIGHTS, FEATURE_DIM, load_fmnist_net
+from ganforge.metrics.features import load_extractor, sha256_file
+from ganforge.metrics.fmnist_net import (
+    ARCH,
+    DEFAULT_WEIGHTS,
+    FEATURE_DIM,
+    WEIGHTS_IDENTITY,
+    load_fmnist_net,
+    save_fmnist_net,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +34,35 @@ def test_weights_are_small_safetensors_with_provenance(extractor):
     meta = extractor.metadata
     assert meta["arch"] == ARCH and meta["dataset"] == "fashion-mnist"
     assert float(meta["test_accuracy"]) >= 0.93 and "seed" in meta
+    # Run-dependent facts stay out of the file; the sidecar has them and both hashes.
+    assert not {"train_seconds", "torch"} & set(meta)
     sidecar = json.loads(DEFAULT_WEIGHTS.with_suffix(".json").read_text())
-    assert sidecar["sha256"] == extractor.weights_sha256
+    assert sidecar["weights_sha256"] == extractor.weights_sha256
+    assert sidecar["file_sha256"] == sha256_file(DEFAULT_WEIGHTS)
+    assert "train_seconds" in sidecar and sidecar["weights_sha256_of"] == WEIGHTS_IDENTITY
+    assert extractor.protocol["weights_sha256_of"] == WEIGHTS_IDENTITY
+
+
+def test_identity_is_the_weights_not_the_file(tmp_path):
+    # safetensors writes its metadata in hash-map order, so even identical metadata can give other
+    # file bytes: the identity must not depend on the file.
+    net, meta, digest = load_fmnist_net()
+    a = save_fmnist_net(net, tmp_path / "a.safetensors", {"dataset": "fashion-mnist", "seed": 0})
+    b = save_fmnist_net(
+        net, tmp_path / "b.safetensors", {"dataset": "fashion-mnist"}, {"train_seconds": 1}
+    )
+    assert a == b == digest == load_fmnist_net(tmp_path / "b.safetensors")[2]
+    with torch.no_grad():
+        net.head.bias[0] += 1e-6
+    assert save_fmnist_net(net, tmp_path / "c.safetensors", {"dataset": "fashion-mnist"}) != a
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"{n}.{e}" for n in "abc" for e in ("json", "safetensors")
+    ]  # no temporary files left
+
+
+def test_a_net_of_another_data_set_is_refused():
+    with pytest.raises(GanforgeError, match="classifier of 'fashion-mnist', not 'mnist'"):
+        load_fmnist_net(DEFAULT_WEIGHTS, dataset="mnist")
 
 
 def test_rgb_and_other_sizes_go_through_the_protocol(extractor, fmnist_test):

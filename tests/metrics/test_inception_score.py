@@ -27,3 +27,14 @@ def test_collapsed_predictions_score_one():
 def test_too_few_samples_for_splits():
     with pytest.raises(GanforgeError, match="splits"):
         inception_score(np.zeros((5, 10)), splits=10)
+
+
+def test_splits_are_shuffled_with_torch_fidelitys_seed():
+    # torch-fidelity (metric_isc.py): feature[np.random.RandomState(2020).permutation(N)] then
+    # contiguous splits; the default seed here is the same, so equal logits give equal scores.
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(200, 10)) * 3
+    perm = np.random.RandomState(2020).permutation(200)
+    want = inception_score(logits[perm], splits=10, shuffle=False)
+    assert inception_score(logits, splits=10) == pytest.approx(want, rel=1e-12)
+    assert inception_score(logits, splits=10, seed=0) != pytest.approx(want, rel=1e-12)

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 from PIL import Image
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.memorization import memorization_report
+from ganforge.metrics.memorization import _space_stats, memorization_report
 
 
 def noise_images(n: int, seed: int) -> torch.Tensor:
@@ -52,3 +53,24 @@ def test_shape_mismatch_and_tiny_test_split_are_clear_errors():
         memorization_report(noise_images(5, 4), TRAIN, TEST[:50])
     with pytest.raises(GanforgeError, match="uint8"):
         memorization_report(np.zeros((5, 1, 8, 8), np.float32), TRAIN, TEST)
+
+
+def test_near_copy_test_includes_the_threshold_noise():
+    # Under the null (fakes distributed like held-out reals), a threshold estimated from 200
+    # held-out distances (k = 2) plus a plain binomial test with p = 1% flags far more often than
+    # alpha; the beta-binomial test stays near alpha.
+    rng = np.random.default_rng(0)
+    flagged = plain = 0
+    for _ in range(200):
+        test, fake = rng.random(200), rng.random(1000)
+        s = _space_stats(torch.from_numpy(fake), torch.from_numpy(test), 1.0, 0.01)
+        flagged += s.flagged
+        near = int((fake < np.percentile(test, 1)).sum())
+        plain += near > 0 and scipy.stats.binom.sf(near - 1, 1000, 0.01) < 0.01
+    assert flagged / 200 <= 0.03 and plain / 200 > 0.15
+    # The numbers it reports: the k-th smallest distance and the beta-binomial mean k / (n + 1).
+    test = np.linspace(0.01, 2.0, 200)
+    s = _space_stats(torch.from_numpy(test[::-1].copy()), torch.from_numpy(test), 1.0, 1e-3)
+    assert s.threshold == test[1] and s.near_copies == 1
+    assert s.expected_fraction == pytest.approx(2 / 201)
+    assert s.p_value == pytest.approx(scipy.stats.betabinom(200, 2, 199).sf(0))

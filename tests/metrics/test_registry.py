@@ -90,3 +90,29 @@ def test_unknown_metric_and_missing_labels(fmnist, fmnist_test):
         evaluate(x, x, ["fid", "lpips"], fmnist)
     with pytest.raises(GanforgeError, match="real_labels"):
         evaluate(x, x, ["modes"], fmnist)
+
+
+def test_reference_without_image_shape_is_refused(fmnist, fmnist_test):
+    from ganforge.metrics.reference import reference_from_features
+
+    images = fmnist_test[0]
+    feats = fmnist.extract(images[:300])["pool"]
+    meta = {"extractor": fmnist.protocol}  # no image_shape: nothing to check the fakes against
+    ref = reference_from_features(feats, None, meta)
+    with pytest.raises(GanforgeError, match="image_shape"):
+        evaluate(images[300:600], ref, ["fid"], fmnist)
+
+
+def test_kid_subsets_and_seeds_are_recorded(fmnist, fmnist_test):
+    images = fmnist_test[0]
+    out = evaluate(images[:300], images[300:700], ["kid", "is"], fmnist, n=400)
+    settings = out["protocol"]["settings"]
+    # 300 fakes: subsets of 150 (half the smaller side), torch-fidelity's rng_seed 2020.
+    assert settings["kid_subset_size"] == 150 and settings["subset_seed"] == 2020
+    assert out["kid_fmnist_std"] > 0
+    # The sample seed picks the images, not the KID subsets or IS splits: with every image used
+    # on both sides, another seed gives the same numbers.
+    again = evaluate(images[:300], images[300:600], ["kid", "is"], fmnist, n=300, seed=5)
+    first = evaluate(images[:300], images[300:600], ["kid", "is"], fmnist, n=300, seed=0)
+    assert again["kid_fmnist"] == pytest.approx(first["kid_fmnist"], rel=1e-6)
+    assert again["classifier_score"] == pytest.approx(first["classifier_score"], rel=1e-6)

@@ -84,3 +84,75 @@ def test_more_processes_than_gpus_is_one_line(tmp_path):
     assert done.returncode != 0
     assert f"use --nproc_per_node={procs - 1}" in done.stderr, done.stderr[-2000:]
     assert not any(tmp_path.iterdir())  # no run folder
+
+
+# --------------------------------------------------------------------------- CUDA graphs
+
+
+def _graph_vs_eager(tmp_path, preset, extra, iterations=10):
+    """The same run eagerly and as CUDA-graph replays (3 warm-up iterations, the capture, then
+    replays): the eager iteration is the reference twin."""
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    base = load_config(preset)
+    B = 32
+    runs = []
+    for graphs in (False, True):
+        ov = tiny_overrides(
+            tmp_path / str(graphs),
+            **CUDA,
+            **{"runtime.cuda_graphs": graphs, "runtime.precision": "fp32", **extra},
+        )
+        if base.model.arch in ("mlp", "toy"):
+            ov.pop("model.g_width"), ov.pop("model.d_width")
+        ov["train.batch_size"] = B
+        ov["train.images"] = iterations * B * base.train.n_critic
+        ov["train.log_every"] = B * base.train.n_critic
+        data = random_images(256, base.data.channels, base.data.resolution)
+        t = Trainer(load_config(preset, ov), data=None if base.data.is_toy else data).fit()
+        assert not [n for n in t.notes if "cuda_graphs" in n], t.notes
+        runs.append(t)
+    eager, graphed = runs
+    assert graphed._graphs is not None and graphed._graphs._graph is not None  # it replayed
+    for k, v in eager.task.G.state_dict().items():
+        torch.testing.assert_close(graphed.task.G.state_dict()[k], v, rtol=1e-4, atol=1e-5)
+    for k, v in eager.ema["G"].model.state_dict().items():
+        torch.testing.assert_close(graphed.ema["G"].model.state_dict()[k], v, rtol=1e-4, atol=1e-5)
+    assert graphed.task.d_steps == eager.task.d_steps
+    assert torch.equal(graphed.gen.get_state(), eager.gen.get_state())
+    rows = [(t.run_dir / "metrics.csv").read_text().splitlines() for t in runs]
+    assert len(rows[0]) == len(rows[1])
+    return runs
+
+
+@pytest.mark.parametrize(
+    "preset,extra",
+    [
+        ("dcgan-fashion-mnist", {}),  # batch norm, non-saturating loss, fake reused by G
+        ("wgangp-fashion-mnist", {}),  # gradient penalty (double backward) inside the graph
+        ("wgan-fashion-mnist", {}),  # RMSprop and weight clipping
+        ("sngan-cifar10", {"model.g_width": 16, "model.d_width": 16}),  # spectral norm, lr decay
+        ("toy-ring-mlp", {"data.toy_samples": 512}),  # R1 every step, MLPs
+    ],
+)
+def test_cuda_graph_replays_match_eager_iterations(tmp_path, preset, extra):
+    _graph_vs_eager(tmp_path, preset, extra)
+
+
+def test_cuda_graph_run_resumes_exactly(tmp_path):
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    n = 32 * 12
+    ov = tiny_overrides(
+        tmp_path,
+        **CUDA,
+        **{"runtime.cuda_graphs": True, "runtime.precision": "fp32", "train.images": n},
+    )
+    ov.update({"train.log_every": 64, "train.checkpoint_every": n // 2})
+    data = random_images()
+    straight = Trainer(load_config("dcgan-fashion-mnist", ov), data=data).fit()
+    half = Trainer(load_config("dcgan-fashion-mnist", {**ov, "train.images": n // 2}), data=data)
+    half.fit()
+    resumed = Trainer.resume(half.run_dir, [f"train.images={n}"], data=data).fit()
+    for k, v in straight.task.G.state_dict().items():
+        torch.testing.assert_close(resumed.task.G.state_dict()[k], v, rtol=1e-4, atol=1e-5)

@@ -146,3 +146,31 @@ def test_compiled_step_matches_eager_step():
     for k in grads_e:
         torch.testing.assert_close(grads_c[k], grads_e[k], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(w_c[k], w_e[k], rtol=0, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- CUDA graphs
+
+
+def test_cuda_graph_conditions():
+    from ganforge.train.cuda_graph import graph_problem
+
+    cuda = torch.device("cuda", 0)
+    ok = dict(world_size=1, precision="bf16", task="gan", r1_every=1, compile=False)
+    assert "CUDA device" in graph_problem(CPU, **ok)
+    if hasattr(torch.cuda.CUDAGraph, "register_generator_state"):
+        assert graph_problem(cuda, **ok) is None
+    for change, why in [
+        ({"world_size": 2}, "torchrun"),
+        ({"precision": "fp16"}, "use bf16"),
+        ({"task": "cyclegan"}, "image-to-image"),
+        ({"r1_every": 16}, "lazy R1"),
+        ({"compile": True}, "alternatives"),
+    ]:
+        assert why in graph_problem(cuda, **{**ok, **change})
+
+
+def test_cuda_graphs_on_cpu_train_eagerly_with_a_note(tmp_path, tiny_data):
+    ov = tiny_overrides(tmp_path, **{"runtime.cuda_graphs": True, "train.images": 64})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    assert t.status == "finished" and t._graphs is None
+    assert any("cuda_graphs: CUDA graphs need a CUDA device" in n for n in t.notes)

@@ -111,7 +111,7 @@ def test_resume_errors(tmp_path, tiny_data):
 
 def test_g_phase_computes_no_discriminator_gradients(tmp_path, tiny_data):
     t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
-    batch = t._batch()
+    batch = t._batch(t._indices()[0])
     t.task.d_step(batch, t.gen, measure=False)
     t.task.opt_d.zero_grad(set_to_none=True)
     t.task.g_step(batch, t.gen, measure=False)
@@ -128,3 +128,34 @@ def test_batch_larger_than_data_fails(tmp_path, tiny_data):
             ),
             data=tiny_data,
         )
+
+
+def test_a_crash_mid_run_marks_the_run_failed(tmp_path, tiny_data):
+    t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
+    calls = {"n": 0}
+    g_step = t.task.g_step
+
+    def broken(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("out of memory\nmore detail")
+        return g_step(*args, **kwargs)
+
+    t.task.g_step = broken
+    with pytest.raises(RuntimeError, match="out of memory"):
+        t.fit()
+    info = json.loads((t.run_dir / "run.json").read_text())
+    assert info["status"] == "failed" and info["error"] == "RuntimeError: out of memory"
+
+
+def test_ema_half_life_counts_every_image_shown_to_d(tmp_path, tiny_data, monkeypatch):
+    """With n_critic 5 an iteration shows D 5 batches: the EMA decay per iteration is that of
+    5 batches of images, so the half-life stays train.ema_halflife images."""
+    from ganforge.train import trainer as trainer_module
+
+    seen = []
+    real = trainer_module.ema_beta
+    monkeypatch.setattr(trainer_module, "ema_beta", lambda n, *a: seen.append(n) or real(n, *a))
+    ov = tiny_overrides(tmp_path, **{"train.images": 320})
+    Trainer(load_config("wgangp-fashion-mnist", ov), data=tiny_data).fit()
+    assert seen and set(seen) == {32 * 5}

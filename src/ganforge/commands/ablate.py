@@ -45,11 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _channels(text: str) -> list[int]:
     try:
-        return sorted({int(c) for c in text.split(",") if c.strip()})
+        channels = sorted({int(c) for c in text.split(",") if c.strip()})
     except ValueError:
         raise GanforgeError(
             f"--channels {text!r} must be comma-separated integers, e.g. 5,17"
         ) from None
+    if not channels:  # zeroing nothing would draw a figure with no change at all
+        raise GanforgeError(f"--channels {text!r} names no channel: give some, e.g. 5,17")
+    return channels
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     z = L.latents(args.seed, index, loaded.z_dim, args.truncation)
     y = L.labels(index, loaded.num_classes, label_of(args, loaded))
     infos = A.describe_layers(G, y)
+    region = None
     if args.channels is not None:
         channels = _channels(args.channels)
         A.check_selection(infos, args.layer, channels)
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         region = A.parse_region(args.region, size)
         channels = A.top_channels(G, args.layer, z, y, region, args.top)
     before, after = A.before_after(G, args.layer, channels, z, y)
-    figure = A.figure(before, after)
+    figure = A.figure(before, after, region)
     save_png(out, figure)
     info = infos[args.layer]
     listed = ",".join(map(str, channels))

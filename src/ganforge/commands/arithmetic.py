@@ -5,7 +5,9 @@
 
 Each concept is the mean latent of its exemplars: sample indices of --seed or .npy latents (e.g.
 from ``ganforge invert --save-z``), mixed freely. The figure shows the exemplars, their means, and
-mean(a) - mean(b) + mean(c) with neighbours made by small uniform noise.
+mean(a) - mean(b) + mean(c) with neighbours made by small uniform noise. On a class-conditional
+run each indexed exemplar keeps its own class (the one the sheet shows) and the classes take part
+in the arithmetic; --label fixes one class for every image, and .npy exemplars need it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ganforge.commands.generator_options import (
     label_of,
     open_run,
     require_images,
+    truncation_note,
 )
 from ganforge.errors import GanforgeError
 
@@ -52,31 +55,31 @@ def run(args: argparse.Namespace) -> int:
     out = check_output(args.out, (".png",))
     if args.save_z:
         check_output(args.save_z, (".npy",), "--save-z")
-    if args.neighbours < 0 or args.noise < 0:
-        raise GanforgeError("--neighbours and --noise must not be negative")
+    if not 0 <= args.neighbours <= 64:
+        raise GanforgeError(f"--neighbours {args.neighbours} must be between 0 and 64")
+    if not 0 <= args.noise < float("inf"):  # also refuses nan
+        raise GanforgeError(f"--noise {args.noise} must be a non-negative number, e.g. 0.25")
     loaded = open_run(args)
     require_images(loaded, "arithmetic")
-    concepts, names = [], []
-    for spec in (args.a, args.b, args.c):
-        z, n = L.parse_latents(spec, args.seed, loaded.z_dim, args.truncation)
-        concepts.append(z)
-        names.append(n)
     label = label_of(args, loaded)
-    if label is None and loaded.num_classes:
-        raise GanforgeError(
-            "this run is class-conditional: give --label (one class for all images)"
-        )
+    picked = []
+    for flag, spec in (("--a", args.a), ("--b", args.b), ("--c", args.c)):
+        p = L.parse_latents(spec, args.seed, loaded.z_dim, args.truncation, flag)
+        truncation_note(args, p)
+        picked.append((p, L.labels_for(p, loaded.num_classes, label, flag)))
     result = arithmetic(
         loaded.G,
-        *concepts,
-        y=label,
+        *(p.z for p, _ in picked),
+        labels=tuple(y for _, y in picked) if loaded.num_classes else None,
+        num_classes=loaded.num_classes,
         n_neighbours=args.neighbours,
         noise=args.noise,
         seed=args.seed,
-        names=tuple(names),
+        names=tuple(p.names for p, _ in picked),
+        class_names=loaded.class_names,
     )
     save_png(out, result.figure)
     if args.save_z:
         save_npy(args.save_z, result.z.numpy())
-    done(f"wrote {out}: a - b + c from {sum(len(c) for c in concepts)} exemplars")
+    done(f"wrote {out}: a - b + c from {sum(len(p.z) for p, _ in picked)} exemplars")
     return 0

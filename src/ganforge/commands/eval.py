@@ -6,20 +6,23 @@
 
 A run is scored with its EMA generator against its data set (``ganforge.evaluation`` picks the
 split and caches the reference statistics); a toy run gets mode coverage. The table goes to stdout
-and the full result, protocol included, to ``RUN/eval/eval-<checkpoint>-<features>.json``.
-Folders are compared at their native size: different sizes are an error unless ``--resolution``
-resizes both.
+and the full result, protocol included, to ``RUN/eval/eval-<checkpoint>-<features>.json``; two
+folders are written to ``eval-<fake>-vs-<real>-<features>.json`` in the current folder (``--json``
+puts either elsewhere). Folders are compared at their native size: different sizes are an error
+unless ``--resolution`` resizes both.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ganforge.commands.translate import add_eval_options
 from ganforge.errors import GanforgeError
 
 GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
@@ -43,12 +46,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--features",
         default="auto",
-        help="auto (fmnist for Fashion-MNIST, else inception) | fmnist | inception",
+        help="auto (fmnist for Fashion-MNIST, mnist for MNIST, else inception) | fmnist | mnist "
+        "| inception",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the samples and subsets")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the samples (KID subsets and IS splits use torch-fidelity's fixed 2020)",
+    )
     p.add_argument("--batch", type=int, default=None, help="batch size for sampling and features")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator, not the EMA one")
-    p.add_argument("--json", type=Path, help="where to write the result (default: RUN/eval/...)")
+    p.add_argument(
+        "--json",
+        type=Path,
+        help="where to write the result (default: RUN/eval/eval-...json, or for two folders "
+        "./eval-FAKE-vs-REAL-FEATURES.json)",
+    )
     p.add_argument(
         "--real", help="real images: folder:PATH or a data set name (fashion-mnist, ...)"
     )
@@ -56,12 +70,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", help="split of the real data set (default: test; cifar10: train)")
     p.add_argument("--resolution", type=int, help="resize both folders to R x R (folder mode)")
     p.add_argument("--device", default="auto", help="device for the generator: auto | cpu | cuda")
+    add_eval_options(p)  # image-to-image runs: --direction, --fidelity-channels
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise GanforgeError(f"--n must be positive, got {args.n}")
+    from ganforge.i2i_eval import check_i2i_options
+
+    check_i2i_options(args)  # --direction etc. without an image-to-image run: one-line error
     if args.fake:
         if args.run:
             raise GanforgeError("give either RUN (score its generator) or --fake folder:PATH")
@@ -80,8 +98,13 @@ def run(args: argparse.Namespace) -> int:
         from ganforge.images import atomic_write_bytes
 
         path = Path(result.pop("json"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, (json.dumps(jsonable(result), indent=2) + "\n").encode())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, (json.dumps(jsonable(result), indent=2) + "\n").encode())
+        except OSError as e:
+            raise GanforgeError(
+                f"cannot write {path} ({e.strerror or e}); pass --json PATH"
+            ) from None
         print(f"protocol {result['protocol']['hash']}; result written to {path}")
     return 0
 
@@ -215,6 +238,29 @@ def _read_folder(path: Path, side: int, channels: int) -> Any:
     return data
 
 
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._" else "-" for c in text).strip("-.") or "x"
+
+
+def folder_json_path(fake_dir: Path, real: str, split: str | None, features: str) -> Path:
+    """./eval-<fake folder>-vs-<real folder or data set[-split]>-<features>.json"""
+    if real.startswith("folder:"):
+        other = Path(real.removeprefix("folder:").strip()).expanduser().resolve().name
+    else:
+        other = real
+    if split:
+        other += f"-{split}"
+    return Path(f"eval-{_slug(fake_dir.resolve().name)}-vs-{_slug(other)}-{features}.json")
+
+
+def _check_writable(path: Path) -> None:
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the first existing ancestor: the one mkdir will write into
+    if not os.access(folder, os.W_OK):
+        raise GanforgeError(f"cannot write {path}: {folder} is not writable; pass --json PATH")
+
+
 def _eval_folders(args: argparse.Namespace) -> dict[str, Any]:
     from ganforge import evaluation as ev
     from ganforge.config import DataConfig
@@ -267,6 +313,8 @@ def _eval_folders(args: argparse.Namespace) -> dict[str, Any]:
                 f"{dim}-d {features} features needs more than {dim} per side (10,000 for "
                 "comparable numbers): add images or drop fd from --metrics"
             )
+    json_path = args.json or folder_json_path(fake_dir, args.real, args.split, features)
+    _check_writable(json_path)  # before the feature extraction, not after it
     extractor = load_extractor(features)
     print(
         f"{args.fake} ({len(fake_images):,} images) vs {args.real} ({len(real.images):,} images, "
@@ -277,4 +325,4 @@ def _eval_folders(args: argparse.Namespace) -> dict[str, Any]:
     result = ev.score_images(fake_images[idx], reference, extractor, metrics, args.seed, args.batch)
     result["protocol"].update(fake=str(fake_dir), fake_images_sha256=ev.content_id(fake_images))
     result["protocol"]["hash"] = ev.protocol_hash(result["protocol"])
-    return {"real": args.real, "fake": args.fake, **result, "json": args.json}
+    return {"real": args.real, "fake": args.fake, **result, "json": json_path}

@@ -3,10 +3,15 @@
     ganforge export runs/<run> --format onnx --out generator.onnx
     ganforge export runs/<run> --format torchscript --out generator.pt
     ganforge export runs/<run> --format safetensors --out generator.safetensors   # + generator.json
+    ganforge export runs/<cyclegan-run> --direction BtoA --out zebra2horse.onnx   # CycleGAN's F
 
-Inputs ``z`` (batch, z_dim) [and ``y`` (batch,) int64 for conditional runs], output ``image``
-(batch, C, H, W) in [-1, 1], batch axis dynamic. ONNX needs ``pip install 'ganforge[export]'``;
-with onnxruntime installed the file is run once and compared with PyTorch.
+Noise-to-image runs: inputs ``z`` (batch, z_dim) [and ``y`` (batch,) int64 for conditional runs],
+output ``image`` (batch, C, H, W) in [-1, 1], batch axis dynamic. Image-to-image runs (pix2pix,
+CycleGAN, SRGAN): input ``input`` (batch, C, height, width), output ``output`` (batch, C,
+scale * height, scale * width), both in [-1, 1], batch, height and width dynamic (sides: multiples
+of ``size_multiple`` from the JSON config). ONNX needs ``pip install 'ganforge[export]'``; with
+onnxruntime installed the file is run on other shapes than the traced one and compared with
+PyTorch before it is published: a mismatch or an onnxruntime failure leaves no file behind.
 """
 
 from __future__ import annotations
@@ -34,29 +39,68 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="e.g. generator.onnx, generator.pt")
     p.add_argument("--opset", type=int, help="ONNX opset version (default: the exporter's)")
+    p.add_argument(
+        "--direction",
+        choices=["AtoB", "BtoA"],
+        help="image-to-image runs: which way (default: the run's own; CycleGAN runs have both)",
+    )
     p.set_defaults(func=run)
+
+
+def _open(args: argparse.Namespace):
+    """A LoadedRun (noise-to-image) or a Translator (image-to-image), on the CPU: exported graphs
+    are device-neutral."""
+    from ganforge.inference import is_i2i_run, load_translator
+
+    if is_i2i_run(args.run):
+        return load_translator(args.run, args.checkpoint, args.direction, ema=not args.no_ema)
+    if args.direction:
+        raise GanforgeError(
+            "--direction is for image-to-image runs (pix2pix, CycleGAN, SRGAN); "
+            f"{args.run} is not one"
+        )
+    return open_run(args, device="cpu")
+
+
+def _export_checked_onnx(E, model, out, opset: int | None) -> float | None:
+    """Export under a temporary name, compare with PyTorch, publish only a file that matches."""
+    from ganforge.explore.outputs import atomic_path
+
+    with atomic_path(out) as tmp:
+        E.export_onnx(model, tmp, opset)
+        try:
+            diff = E.onnx_max_difference(tmp, model)
+        except Exception as e:  # onnxruntime's own errors (a kernel it lacks, a bad graph)
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+            raise GanforgeError(
+                f"onnxruntime could not run the exported file ({type(e).__name__}: {first}); "
+                "nothing written: please report this"
+            ) from None
+        if diff is not None and diff > ONNX_TOLERANCE:
+            raise GanforgeError(
+                f"the ONNX file differs from PyTorch by {diff:.2e} (> {ONNX_TOLERANCE}); "
+                "nothing written: please report this"
+            )
+    return diff
 
 
 def run(args: argparse.Namespace) -> int:
     from ganforge.explore import export as E
     from ganforge.explore.outputs import check_output
+    from ganforge.inference import Translator
 
     fmt = E.format_for(args.out, args.format)
     out = check_output(args.out, E.SUFFIXES[fmt])
-    loaded = open_run(args, device="cpu")  # exported graphs are device-neutral; trace on CPU
+    model = _open(args)
     if fmt == "onnx":
-        E.export_onnx(loaded, out, args.opset)
-        diff = E.onnx_max_difference(out, loaded)
-        if diff is not None and diff > ONNX_TOLERANCE:
-            out.unlink()
-            raise GanforgeError(
-                f"the ONNX file differs from PyTorch by {diff:.2e} (> {ONNX_TOLERANCE}); "
-                "nothing written: please report this"
-            )
+        diff = _export_checked_onnx(E, model, out, args.opset)
         check = f"; onnxruntime matches PyTorch (max |diff| {diff:.1e})" if diff is not None else ""
     else:
-        E.EXPORTERS[fmt](loaded, out)
+        E.EXPORTERS[fmt](model, out)
         check = f"; config in {out.with_suffix('.json')}" if fmt == "safetensors" else ""
-    weights = "EMA" if loaded.used_ema else "raw"
-    done(f"wrote {out}: {weights} generator from {loaded.checkpoint.name}{check}")
+    weights = "EMA" if model.used_ema else "raw"
+    what = "generator"
+    if isinstance(model, Translator):  # image-to-image: say which network and which way
+        what = f"{model.cfg.model.task} {E.translator_config(model)['network']} ({model.direction})"
+    done(f"wrote {out}: {weights} {what} from {model.checkpoint.name}{check}")
     return 0

@@ -60,6 +60,19 @@ def require_images(run: Any, command: str) -> None:
         )
 
 
+def truncation_note(args: argparse.Namespace, picked: Any) -> None:
+    """Say once per option that --truncation did not touch latents read from .npy files."""
+    told = getattr(args, "_told_truncation", False)
+    if getattr(args, "truncation", None) is not None and picked.from_files and not told:
+        note("--truncation applies to sample indices only; .npy latents are used as saved")
+        args._told_truncation = True
+
+
+def note(message: str) -> None:
+    """A one-line remark on stderr, in the format of the other commands' notes."""
+    print(f"note: {message}", file=sys.stderr)
+
+
 def done(message: str) -> None:
     """Progress notes go to stderr; stdout is kept for results."""
     print(message, file=sys.stderr)

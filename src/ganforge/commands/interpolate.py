@@ -4,8 +4,9 @@
     ganforge interpolate runs/<run> --from z.npy --to 40 --out walk.gif
 
 An endpoint is a sample index of --seed (see ``ganforge sheet``) or a .npy latent, e.g. one saved
-by ``ganforge invert --save-z``. The first and last frames are exactly those two samples.
-A class-conditional run keeps one class along the walk: --label, or the --from sample's class.
+by ``ganforge invert --save-z``. The first and last frames are exactly those two samples. On a
+class-conditional run each indexed end keeps its own class and the class walks from one to the
+other (``explore/classes.py``); --label fixes one class for the whole walk, and a .npy end needs it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ganforge.commands.generator_options import (
     label_of,
     open_run,
     require_images,
+    truncation_note,
 )
 from ganforge.errors import GanforgeError
 
@@ -37,7 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     p.add_argument("--out", required=True, help="walk.png (a strip) or walk.gif (an animation)")
     p.add_argument("--frame-ms", type=int, default=100, help="GIF frame duration (default 100)")
-    p.add_argument("--scale", type=int, default=0, help="GIF enlargement factor (default: auto)")
+    p.add_argument(
+        "--scale", type=int, default=0, help="enlargement factor of the frames (default: auto)"
+    )
     add_sampling_options(p)
     p.set_defaults(func=run)
 
@@ -47,32 +51,55 @@ def run(args: argparse.Namespace) -> int:
     from ganforge.explore import latents as L
     from ganforge.explore.figure import auto_scale
     from ganforge.explore.outputs import check_output
-    from ganforge.explore.sample import generate
+    from ganforge.explore.sheet import class_name
 
     out = check_output(args.out, (".png", ".gif"))
     if args.frame_ms < 1:
         raise GanforgeError(f"--frame-ms {args.frame_ms} must be at least 1")
+    if args.scale < 0:
+        raise GanforgeError(f"--scale {args.scale} must be 0 (automatic) or a positive factor")
+    if args.steps < 2:
+        raise GanforgeError(f"--steps {args.steps} must be at least 2 (the two endpoints)")
     loaded = open_run(args)
     require_images(loaded, "interpolate")
-    ends = []
-    for flag, spec in (("--from", args.start), ("--to", args.end)):
-        z, _ = L.parse_latents(spec, args.seed, loaded.z_dim, args.truncation)
-        if len(z) != 1:
-            raise GanforgeError(f"{flag} {spec} holds {len(z)} latents: give one index or file")
-        ends.append(z[0])
     label = label_of(args, loaded)
-    if label is None and loaded.num_classes and args.start.isdigit():
-        label = int(args.start) % loaded.num_classes  # keep the --from sample's own class
-    elif label is None and loaded.num_classes:
-        raise GanforgeError("this run is class-conditional: give --label for a walk from a .npy")
-    z = I.path(ends[0], ends[1], args.steps, spherical=args.slerp)  # (steps, z_dim)
-    y = L.labels(range(args.steps), loaded.num_classes, label)
-    frames = generate(loaded.G, z, y)
+    ends, classes = [], []
+    for flag, spec in (("--from", args.start), ("--to", args.end)):
+        picked = L.parse_latents(spec, args.seed, loaded.z_dim, args.truncation, flag)
+        if len(picked.z) != 1:
+            raise GanforgeError(
+                f"{flag} {spec} holds {len(picked.z)} latents: give one index or file"
+            )
+        truncation_note(args, picked)
+        y = L.labels_for(picked, loaded.num_classes, label, flag)
+        ends.append(picked)
+        classes.append(None if y is None else int(y[0]))
+    frames = I.walk(
+        loaded.G,
+        ends[0].z[0],
+        ends[1].z[0],
+        args.steps,
+        spherical=args.slerp,
+        ya=classes[0],
+        yb=classes[1],
+        num_classes=loaded.num_classes,
+    )
+    names = [e.names[0] for e in ends]
+    captions = names
+    if loaded.num_classes:  # the class is part of what an end is
+        names = [f"{n} ({class_name(y, loaded.class_names)})" for n, y in zip(names, classes)]
+        captions = [
+            f"{e.names[0]}\n{class_name(y, loaded.class_names)}" for e, y in zip(ends, classes)
+        ]
     if out.suffix.lower() == ".gif":
-        scale = args.scale or auto_scale(frames.shape[-1], 128)
-        I.save_gif(out, frames, frame_ms=args.frame_ms, scale=scale)
+        I.save_gif(
+            out,
+            frames,
+            frame_ms=args.frame_ms,
+            scale=args.scale or auto_scale(frames.shape[-1], 128),
+        )
     else:
-        I.save_strip(out, frames)
+        I.save_strip(out, frames, *captions, scale=args.scale or None)
     kind = "spherical" if args.slerp else "linear"
-    done(f"wrote {out}: {args.steps}-step {kind} walk from {args.start} to {args.end}")
+    done(f"wrote {out}: {args.steps}-step {kind} walk from {names[0]} to {names[1]}")
     return 0

@@ -4,7 +4,8 @@
 
 The image is prepared as the run's data was (mode, centre crop, size; a warning says what changed).
 The figure shows target | reconstruction; the reconstruction error goes to stdout; the latent
-(--save-z) feeds ``ganforge arithmetic`` and ``ganforge interpolate``.
+(--save-z) feeds ``ganforge arithmetic`` and ``ganforge interpolate``. A progress bar on stderr
+shows the best error so far (not when stderr is not a terminal, or with --no-progress).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--save-z", help="save the latent found (.npy)")
     p.add_argument("--seed", type=int, default=0, help="seed of the starting points")
     p.add_argument("--label", help="class of the image, for conditional runs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in CI logs)")
     p.set_defaults(func=run)
 
 
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         restarts=args.restarts,
         feature_weight=args.feature_weight,
         seed=args.seed,
+        progress=not args.no_progress and sys.stderr.isatty(),
     )
     print(
         f"reconstruction error: MSE {result.mse:.5f} (PSNR {result.psnr:.2f} dB), "

@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--features",
         default="auto",
-        help="auto (fmnist for Fashion-MNIST, else inception) | fmnist | inception | none",
+        help="auto (fmnist for Fashion-MNIST, mnist for MNIST, else inception) | fmnist | mnist "
+        "| inception | none",
     )
     p.add_argument(
         "--n-test", type=int, default=2000, help="held-out images for calibration (default 2000)"
@@ -167,8 +168,10 @@ def run(args: argparse.Namespace) -> int:
         },
         "pixel_space": "L2 distance on [0, 1] pixel values (C x H x W)",
         "features": extractor.protocol if extractor is not None else None,
-        "near_copy": "distance below the 1st percentile of held-out -> train NN distances; "
-        "flagged when a one-sided binomial test gives p < 1e-3",
+        "near_copy": "distance below the k-th smallest held-out -> train NN distance, "
+        "k = ceil(n_heldout / 100) (the 1st percentile); flagged when a one-sided beta-binomial "
+        "test, BetaBinomial(n_fake, k, n_heldout - k + 1), which includes the threshold's "
+        "estimation noise, gives p < 1e-3",
         "seed": args.seed,
         "ganforge_version": ganforge.__version__,
     }

@@ -3,7 +3,8 @@
     ganforge sheet runs/<run> --n 100 --seed 7 --out sheet.png
 
 The numbers are sample indices of the seed: ``ganforge arithmetic --seed 7 --a 3,18,52`` and
-``ganforge interpolate --seed 7 --from 12 --to 40`` use exactly those images.
+``ganforge interpolate --seed 7 --from 12 --to 40`` use exactly those images. On a
+class-conditional run each number's class is written under it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from ganforge.commands.generator_options import (
     open_run,
     require_images,
 )
+from ganforge.errors import GanforgeError
+
+MAX_SHEET = 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     from ganforge.images import save_png
 
     out = check_output(args.out, (".png",))
+    if not 1 <= args.n <= MAX_SHEET:  # a sheet is read by eye; a larger one is a huge PNG
+        raise GanforgeError(f"--n {args.n} must be between 1 and {MAX_SHEET} (use several --start)")
+    if args.cols < 0:
+        raise GanforgeError(f"--cols {args.cols} must be positive (or 0 for a square sheet)")
     loaded = open_run(args)
     require_images(loaded, "sheet")
     samples = S.draw(
@@ -54,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         num_classes=loaded.num_classes,
         label=label_of(args, loaded),
     )
-    save_png(out, sheet(samples, cols=max(args.cols, 0) or None))
+    figure = sheet(samples, cols=args.cols or None, class_names=loaded.class_names)
+    save_png(out, figure)
     last = args.start + args.n - 1
     done(f"wrote {out}: samples {args.start}-{last} of seed {args.seed}")
     return 0

@@ -30,6 +30,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def add_eval_options(p: argparse.ArgumentParser) -> None:
+    """The ``ganforge eval`` options only image-to-image runs take (kept here, with the other
+    image-to-image options, so that building the CLI imports no torch)."""
+    p.add_argument(
+        "--direction",
+        choices=["AtoB", "BtoA"],
+        help="image-to-image runs: the direction scored (default: the run's own; CycleGAN: BtoA "
+        "scores F)",
+    )
+    p.add_argument(
+        "--fidelity-channels",
+        choices=["auto", "y", "all"],
+        help="image-to-image runs: PSNR/SSIM on the BT.601 luma (y) or on all channels; default "
+        "auto: y for RGB super-resolution, as SR papers report, else all",
+    )
+
+
 def add_io_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", metavar="RUN", help="run folder (or a checkpoint file in one)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders")

@@ -1,4 +1,4 @@
-"""The in-memory data set every reader returns: one uint8 tensor, batched by index."""
+"""The in-memory data set every reader returns: one tensor (uint8 images or float32 toy points)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganforge.atomic import publish
 from ganforge.errors import GanforgeError
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def fetch(
                 f"downloaded {dest.name} from {url} has {algo} {h.hexdigest()} not {expected}; "
                 f"corrupt transfer or changed file, nothing was kept: try again or {by_hand}"
             )
-        os.replace(tmp, dest)
+        publish(tmp, dest)  # mkstemp's 0600 -> an ordinary file's mode
     finally:
         tmp.unlink(missing_ok=True)
     return dest

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageColor, ImageOps
 
+from ganforge.atomic import publish
 from ganforge.data.dataset import ImageData
 from ganforge.errors import GanforgeError
 
@@ -254,7 +255,7 @@ def _write_cache(path: Path, data: ImageData) -> None:
                     labels=data.labels.numpy(),
                     meta=np.array(json.dumps(meta)),
                 )
-            os.replace(tmp, path)
+            publish(tmp, path)  # mkstemp's 0600 -> an ordinary file's mode
         finally:
             Path(tmp).unlink(missing_ok=True)
     except OSError as e:

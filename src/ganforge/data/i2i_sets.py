@@ -119,7 +119,9 @@ def locate_set(ds: StandardSet, cache: Path, allow_download: bool) -> tuple[Path
     folder, archive = root / ds.name, root / ds.archive
     if folder.is_dir():
         return folder, []
-    root.mkdir(parents=True, exist_ok=True)
+    # No mkdir here: a failed look-up (offline, or a pix2pix set not placed yet) must leave the
+    # cache untouched. ``fetch`` creates the folder when it downloads; an archive found on disk
+    # means it exists.
     notes: list[str] = []
     if ds.sha256 is not None:
         fetch(ds.url, ds.sha256, archive, allow_download=allow_download)

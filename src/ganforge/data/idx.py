@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ganforge.atomic import publish
 from ganforge.errors import GanforgeError
 
 # Element type codes from the format description; multi-byte types are big-endian on disk.
@@ -115,7 +116,7 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
-        os.replace(tmp, path)
+        publish(tmp, path)  # mkstemp's 0600 -> an ordinary file's mode
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,7 +1,10 @@
 """Batches from an in-memory data set by index: no DataLoader, no per-sample Python.
 
 The order is a pure function of (seed, epoch), so the whole data position is two integers, which is
-what makes resume exact and cheap to store.
+what makes resume exact and cheap to store. The permutation is drawn on the CPU (the same order on
+every device) and moved once per epoch to the device that holds the data: a batch's indices are
+then a slice of a device tensor, with no host-to-device copy per step (a copy from pageable memory
+would make the host wait for the GPU's queue every step).
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ class IndexSampler:
     ``DataLoader(drop_last=True)`` does, so every batch has the same shape.
     """
 
-    def __init__(self, n: int, batch_size: int, seed: int = 0) -> None:
+    def __init__(
+        self, n: int, batch_size: int, seed: int = 0, device: torch.device | str = "cpu"
+    ) -> None:
         if batch_size > n:
             raise ValueError(f"batch size {batch_size} is larger than the data set ({n} items)")
         self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.device = torch.device(device)
         self.epoch, self.cursor = 0, 0
         self._perm = self._permutation(0)
 
     def _permutation(self, epoch: int) -> Tensor:
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-        return torch.randperm(self.n, generator=g)
+        return torch.randperm(self.n, generator=g).to(self.device)
 
     def next(self) -> Tensor:
         if self.cursor + self.batch_size > self.n:

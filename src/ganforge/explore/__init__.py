@@ -3,6 +3,7 @@
 Each module is one technique, most from DCGAN (Radford, Metz & Chintala 2016, section 6):
 
     latents      inputs reproducible by (seed, index), truncation, class labels
+    classes      class mixtures, so walks and arithmetic move a conditional run's class too
     sample       draw and save samples (grid, .npz, folder of PNGs)
     interpolate  linear / spherical walks between two latents (section 6.1), strip or GIF
     sheet        numbered sample sheets to pick exemplars from

@@ -175,10 +175,13 @@ def before_after(
     return before, after
 
 
-def figure(before: Tensor, after: Tensor) -> np.ndarray:
-    """Rows "before", "after" and "change" (|after - before|, brightest = largest change)."""
+def figure(
+    before: Tensor, after: Tensor, region: tuple[int, int, int, int] | None = None
+) -> np.ndarray:
+    """Rows "before", "after" and "change" (|after - before|, brightest = largest change); the
+    ``region`` the channels were chosen in is outlined on every image."""
     diff = (after - before).abs().amax(dim=1, keepdim=True)  # (B, 1, H, W)
     diff = (diff / diff.max().clamp_min(1e-8) * 2 - 1).expand_as(before)
     rows = [list(to_uint8(t)) for t in (before, after, diff)]
     labels = ["before", "after", "change"]
-    return compose(rows, row_labels=labels, scale=auto_scale(before.shape[-1]))
+    return compose(rows, row_labels=labels, scale=auto_scale(before.shape[-1]), outline=region)

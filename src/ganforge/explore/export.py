@@ -1,8 +1,10 @@
-"""Ship the generator alone: ONNX, TorchScript, or safetensors weights with a JSON config.
+"""Ship a generator alone: ONNX, TorchScript, or safetensors weights with a JSON config.
 
 After training the discriminator is no longer needed (DCGAN, Radford, Metz & Chintala 2016,
 section 5.1 goes the other way and reuses D as a feature extractor; for image synthesis G is the
-product). Every format takes the same inputs and gives the same output:
+product). Two kinds of generator are exported, each with fixed names in every format:
+
+Noise-to-image runs (``runs.load_run``):
 
     z      (batch, z_dim) float32, standard normal (``ganforge.explore.latents`` reproduces ours)
     y      (batch,) int64 class labels, only for class-conditional runs
@@ -10,12 +12,24 @@ product). Every format takes the same inputs and gives the same output:
 
 with the batch axis dynamic. The weights are the EMA copy unless ``ema=False``.
 
+Image-to-image runs (pix2pix, CycleGAN, SRGAN: ``inference.load_translator``, one direction; a
+CycleGAN run exports G for AtoB and F for BtoA):
+
+    input   (batch, C, height, width) float32 in [-1, 1]
+    output  (batch, C, scale * height, scale * width) float32 in [-1, 1]
+
+with batch, height and width dynamic. height and width must be multiples of ``size_multiple`` and
+at least ``min_size`` (both in the JSON config): the graph does not pad. ``ganforge translate``
+pads other sizes (replicating the border) and crops the result; a consumer of the file does the
+same. pix2pix's generator is exported in eval mode (dropout off), as ``translate`` runs it.
+
 - ONNX: the ``torch.export``-based exporter (``dynamo=True``; the TorchScript-based one is
   deprecated since PyTorch 2.9), which needs ``onnx`` and ``onnxscript`` (``pip install
   'ganforge[export]'``). The ganforge config is stored in the model's metadata_props.
 - TorchScript: ``torch.jit.trace`` of the generator; loads with ``torch.jit.load`` (or LibTorch)
   without ganforge installed. The config travels as the extra file ``ganforge.json``.
-- safetensors: G's state dict, the config in the file's metadata and in ``<name>.json`` beside it;
+- safetensors: G's state dict, the config in the file's metadata and in ``<name>.json`` beside it
+  (the two are published together: neither is left alone by a failed export);
   :func:`load_generator` rebuilds the module.
 """
 
@@ -26,6 +40,7 @@ import json
 import logging
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +51,7 @@ import ganforge
 from ganforge.errors import GanforgeError
 from ganforge.explore.outputs import atomic_path
 from ganforge.images import atomic_write_bytes
+from ganforge.inference import Translator
 from ganforge.runs import LoadedRun
 
 FORMAT = "ganforge-generator-1"
@@ -44,6 +60,7 @@ SUFFIXES = {
     "torchscript": (".pt", ".ts", ".torchscript"),
     "safetensors": (".safetensors",),
 }
+Exportable = LoadedRun | Translator
 
 
 def format_for(out: str | Path, fmt: str | None) -> str:
@@ -62,6 +79,28 @@ def format_for(out: str | Path, fmt: str | None) -> str:
     if suffix not in SUFFIXES[fmt]:
         raise GanforgeError(f"--out {out}: a {fmt} file should end in {' or '.join(SUFFIXES[fmt])}")
     return fmt
+
+
+# --------------------------------------------------------------------------- what is exported
+
+
+@dataclass
+class ExportSpec:
+    """One generator as every format sees it: a module, example inputs and their names."""
+
+    module: nn.Module
+    """Eval-mode wrapper whose forward takes the named inputs in order."""
+    example: tuple[Tensor, ...]
+    input_names: list[str]
+    output_name: str
+    dynamic_shapes: dict[str, dict[int, Any]]
+    """torch.export dims per input name (the argument names of ``module.forward``)."""
+    config: dict[str, Any]
+    """The JSON every format carries."""
+    net: nn.Module
+    """The generator itself: its state dict is the safetensors export."""
+    probes: list[tuple[Tensor, ...]]
+    """Seeded inputs of other shapes than ``example``, for the ONNX parity check."""
 
 
 class _Unconditional(nn.Module):
@@ -86,38 +125,139 @@ class _Conditional(nn.Module):
         return self.G(z, y)
 
 
-def _wrapped(run: LoadedRun) -> tuple[nn.Module, tuple[Tensor, ...], list[str]]:
-    G = run.G.cpu().eval()
-    z = torch.randn(2, run.z_dim, generator=torch.Generator().manual_seed(0))
-    if run.num_classes:
-        return _Conditional(G).eval(), (z, torch.tensor([0, run.num_classes - 1])), ["z", "y"]
-    return _Unconditional(G).eval(), (z,), ["z"]
+class _Translation(nn.Module):
+    """forward(input) -> output: the image-to-image generator, named for torch.export."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002  (the exported input's name)
+        return self.net(input)
 
 
-def _output_name(run: LoadedRun) -> str:
-    return "points" if run.cfg.data.is_toy else "image"
+def _versions(model: Exportable) -> dict[str, Any]:
+    return {
+        "ema": model.used_ema,
+        "images_seen": model.images_seen,
+        "checkpoint": model.checkpoint.name,
+        "config": model.cfg.to_dict(),
+        "ganforge": ganforge.__version__,
+        "torch": torch.__version__,
+    }
 
 
 def generator_config(run: LoadedRun) -> dict[str, Any]:
-    """What a consumer of the exported file needs to know, as JSON."""
-    shape = [2] if run.cfg.data.is_toy else [run.cfg.data.channels, *[run.cfg.data.resolution] * 2]
+    """What a consumer of an exported noise-to-image generator needs to know, as JSON."""
+    toy = run.cfg.data.is_toy
+    shape = [2] if toy else [run.cfg.data.channels, *[run.cfg.data.resolution] * 2]
     inputs: dict[str, Any] = {"z": {"shape": ["batch", run.z_dim], "dtype": "float32"}}
     if run.num_classes:
         inputs["y"] = {"shape": ["batch"], "dtype": "int64", "classes": run.num_classes}
     return {
         "format": FORMAT,
+        "task": "gan",
         "inputs": inputs,
-        "output": {"name": _output_name(run), "shape": ["batch", *shape], "range": [-1, 1]},
+        "output": {
+            "name": "points" if toy else "image",
+            "shape": ["batch", *shape],
+            "range": [-1, 1],
+        },
         "z_dim": run.z_dim,
         "num_classes": run.num_classes,
         "class_names": run.class_names,
-        "ema": run.used_ema,
-        "images_seen": run.images_seen,
-        "checkpoint": run.checkpoint.name,
-        "config": run.cfg.to_dict(),
-        "ganforge": ganforge.__version__,
-        "torch": torch.__version__,
+        **_versions(run),
     }
+
+
+def translator_config(tr: Translator) -> dict[str, Any]:
+    """What a consumer of an exported image-to-image generator needs to know, as JSON."""
+    c, s = tr.channels, tr.scale
+    out_hw = ["height", "width"] if s == 1 else [f"{s}*height", f"{s}*width"]
+    cyclegan = tr.cfg.model.task == "cyclegan"
+    return {
+        "format": FORMAT,
+        "task": tr.cfg.model.task,
+        "direction": tr.direction,
+        "network": "F" if cyclegan and tr.direction != tr.cfg.i2i.direction else "G",
+        "inputs": {
+            "input": {
+                "shape": ["batch", c, "height", "width"],
+                "dtype": "float32",
+                "range": [-1, 1],
+            }
+        },
+        "output": {"name": "output", "shape": ["batch", c, *out_hw], "range": [-1, 1]},
+        "channels": c,
+        "size_multiple": tr.multiple,
+        "min_size": tr.net_min_size,
+        "scale": s,
+        "note": "height and width: multiples of size_multiple, at least min_size; pixels "
+        "(x / 127.5 - 1) in, (y + 1) * 127.5 out",
+        **_versions(tr),
+    }
+
+
+def _noise_spec(run: LoadedRun) -> ExportSpec:
+    G = run.G.cpu().eval()
+    batch = torch.export.Dim("batch", min=1)
+
+    def inputs(n: int) -> tuple[Tensor, ...]:
+        z = torch.randn(n, run.z_dim, generator=torch.Generator().manual_seed(n))
+        return (z, torch.arange(n) % run.num_classes) if run.num_classes else (z,)
+
+    names = ["z", "y"] if run.num_classes else ["z"]
+    module = _Conditional(G) if run.num_classes else _Unconditional(G)
+    return ExportSpec(
+        module=module.eval(),
+        example=inputs(2),
+        input_names=names,
+        output_name=generator_config(run)["output"]["name"],
+        dynamic_shapes={name: {0: batch} for name in names},
+        config=generator_config(run),
+        net=G,
+        probes=[inputs(1), inputs(3)],
+    )
+
+
+def _translation_spec(tr: Translator) -> ExportSpec:
+    net = tr.net.cpu().eval()
+    m = tr.multiple
+    blocks = -(-tr.net_min_size // m)  # the fewest multiples of m an input side may have
+    if m == 1:
+        height, width = (
+            torch.export.Dim("height", min=blocks),
+            torch.export.Dim("width", min=blocks),
+        )
+    else:
+        # Sides are k * m: a U-Net's skip connections only line up at multiples of 2^depth.
+        height = m * torch.export.Dim("height_blocks", min=blocks)
+        width = m * torch.export.Dim("width_blocks", min=blocks)
+    # Sizes other than 0 and 1 (which torch.export would specialise), not square, above the minimum.
+    k = max(blocks, 2)
+
+    def image(n: int, kh: int, kw: int) -> Tensor:
+        g = torch.Generator().manual_seed(1000 * n + kh)
+        return torch.rand(n, tr.channels, kh * m, kw * m, generator=g) * 2 - 1
+
+    return ExportSpec(
+        module=_Translation(net).eval(),
+        example=(image(2, k, k + 1),),
+        input_names=["input"],
+        output_name="output",
+        dynamic_shapes={"input": {0: torch.export.Dim("batch", min=1), 2: height, 3: width}},
+        config=translator_config(tr),
+        net=net,
+        probes=[(image(1, k + 1, k),), (image(3, blocks, k + 2),)],
+    )
+
+
+def spec_of(model: Exportable) -> ExportSpec:
+    """The export spec of a noise-to-image run or of one direction of an image-to-image run."""
+    return _translation_spec(model) if isinstance(model, Translator) else _noise_spec(model)
+
+
+# --------------------------------------------------------------------------- the three formats
 
 
 @contextlib.contextmanager
@@ -133,13 +273,16 @@ def _quiet_exporters() -> Iterator[None]:
             warnings.simplefilter("ignore", FutureWarning)
             # z and y share one batch Dim, which the exporter reports as a naming clash.
             warnings.filterwarnings("ignore", message=r".*axis name.* will not be used")
+            # Instance norm's argument checks trace as constants; they hold at every size, and the
+            # tests run traced files at other sizes than the example.
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             yield
     finally:
         logger.setLevel(level)
 
 
-def export_onnx(run: LoadedRun, out: str | Path, opset: int | None = None) -> Path:
-    """ONNX with named inputs ``z`` [, ``y``], output ``image`` and a dynamic batch axis."""
+def export_onnx(model: Exportable, out: str | Path, opset: int | None = None) -> Path:
+    """ONNX with the named inputs and output of the module docstring and dynamic axes."""
     try:
         import onnx
         import onnxscript  # noqa: F401  (the torch.export-based exporter needs it)
@@ -147,47 +290,71 @@ def export_onnx(run: LoadedRun, out: str | Path, opset: int | None = None) -> Pa
         raise GanforgeError(
             "ONNX export needs onnx and onnxscript: pip install 'ganforge[export]'"
         ) from None
-    model, args, names = _wrapped(run)
-    batch = torch.export.Dim("batch", min=1)
+    spec = spec_of(model)
     with atomic_path(out) as tmp, _quiet_exporters():
-        torch.onnx.export(
-            model,
-            args,
-            str(tmp),
-            dynamo=True,
-            external_data=False,  # one self-contained file
-            input_names=names,
-            output_names=[_output_name(run)],
-            dynamic_shapes={name: {0: batch} for name in names},
-            opset_version=opset,
-            verbose=False,
-        )
+        try:
+            torch.onnx.export(
+                spec.module,
+                spec.example,
+                str(tmp),
+                dynamo=True,
+                external_data=False,  # one self-contained file
+                input_names=spec.input_names,
+                output_names=[spec.output_name],
+                dynamic_shapes=spec.dynamic_shapes,
+                opset_version=opset,
+                verbose=False,
+            )
+        except Exception as e:  # torch.export's errors run to pages; the first line says what
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+            raise GanforgeError(
+                f"the ONNX exporter failed ({type(e).__name__}: {first}); nothing written: "
+                "please report this"
+            ) from None
         proto = onnx.load(str(tmp))
-        onnx.helper.set_model_props(proto, {"ganforge": json.dumps(generator_config(run))})
+        onnx.helper.set_model_props(proto, {"ganforge": json.dumps(spec.config)})
         onnx.save(proto, str(tmp))
     return Path(out)
 
 
-def export_torchscript(run: LoadedRun, out: str | Path) -> Path:
+def export_torchscript(model: Exportable, out: str | Path) -> Path:
     """A traced TorchScript module; ``torch.jit.load`` needs nothing but torch."""
-    model, args, _ = _wrapped(run)
+    spec = spec_of(model)
     with atomic_path(out) as tmp, _quiet_exporters(), torch.no_grad():
-        traced = torch.jit.trace(model, args)
-        extra = {"ganforge.json": json.dumps(generator_config(run))}
+        traced = torch.jit.trace(spec.module, spec.example)
+        extra = {"ganforge.json": json.dumps(spec.config)}
         torch.jit.save(traced, str(tmp), _extra_files=extra)
     return Path(out)
 
 
-def export_safetensors(run: LoadedRun, out: str | Path) -> Path:
-    """G's weights with the config in the metadata and in ``<name>.json`` beside them."""
+def export_safetensors(model: Exportable, out: str | Path) -> Path:
+    """G's weights with the config in the metadata and in ``<name>.json`` beside them.
+
+    Both files are written under temporary names first; the JSON is renamed into place, then the
+    weights. Should that last rename fail, the JSON is put back as it was (removed, or the older
+    export's restored), so a failed export never leaves a JSON that does not match the weights.
+    """
     from safetensors.torch import save_file
 
     out = Path(out)
-    cfg = json.dumps(generator_config(run), indent=2)
-    state = {k: v.detach().cpu().contiguous() for k, v in run.G.state_dict().items()}
-    with atomic_path(out) as tmp:
-        save_file(state, str(tmp), metadata={"format": FORMAT, "config": cfg})
-        atomic_write_bytes(out.with_suffix(".json"), (cfg + "\n").encode())
+    side = out.with_suffix(".json")
+    spec = spec_of(model)
+    cfg = json.dumps(spec.config, indent=2)
+    state = {k: v.detach().cpu().contiguous() for k, v in spec.net.state_dict().items()}
+    older = side.read_bytes() if side.is_file() else None
+    side_published = False
+    try:
+        with atomic_path(out) as tmp:
+            save_file(state, str(tmp), metadata={"format": FORMAT, "config": cfg})
+            with atomic_path(side) as tmp_side:
+                tmp_side.write_bytes((cfg + "\n").encode())
+            side_published = True
+    except BaseException:
+        if side_published and older is None:
+            side.unlink(missing_ok=True)
+        elif side_published:
+            atomic_write_bytes(side, older)
+        raise
     return out
 
 
@@ -204,7 +371,6 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.M
     from safetensors.torch import load_file
 
     from ganforge.config import config_from_dict
-    from ganforge.models import build_generator
 
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -215,29 +381,36 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.M
     if meta.get("format") != FORMAT:
         raise GanforgeError(f"{path} is not a generator exported by `ganforge export`")
     info = json.loads(meta["config"])
-    G = build_generator(config_from_dict(info["config"]), info["num_classes"])
+    cfg = config_from_dict(info["config"])
+    if info.get("task", "gan") == "gan":
+        from ganforge.models import build_generator
+
+        G = build_generator(cfg, info["num_classes"])
+    else:
+        from ganforge.models.i2i import build_i2i_generator
+
+        G = build_i2i_generator(cfg)  # CycleGAN's F has G's architecture
     G.load_state_dict(state)
     return G.to(device).eval().requires_grad_(False)
 
 
-def onnx_max_difference(
-    path: str | Path, run: LoadedRun, batch_sizes: tuple[int, ...] = (1, 3)
-) -> float | None:
-    """Largest |onnxruntime - PyTorch| over seeded inputs at each batch size (None without
-    onnxruntime): the check that the exported graph computes what G computes."""
+def onnx_max_difference(path: str | Path, model: Exportable) -> float | None:
+    """Largest |onnxruntime - PyTorch| over seeded inputs of other batch sizes (and, for image
+    inputs, other heights and widths) than the traced example (None without onnxruntime): the
+    check that the exported graph computes what G computes."""
     try:
         import onnxruntime as ort
     except ImportError:
         return None
+    spec = spec_of(model)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    G = run.G.cpu().eval()
     worst = 0.0
-    for n in batch_sizes:
-        z = torch.randn(n, run.z_dim, generator=torch.Generator().manual_seed(n))
-        y = torch.arange(n) % run.num_classes if run.num_classes else None
-        feed = {"z": z.numpy()} | ({"y": y.numpy()} if y is not None else {})
+    for probe in spec.probes:
+        feed = {name: t.numpy() for name, t in zip(spec.input_names, probe)}
         (got,) = session.run(None, feed)
         with torch.no_grad():
-            want = G(z, y).numpy()
+            want = spec.module(*probe).numpy()
+        if got.shape != want.shape:
+            return float("inf")
         worst = max(worst, float(abs(got - want).max()))
     return worst

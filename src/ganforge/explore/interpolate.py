@@ -10,7 +10,9 @@ GANs by White 2016, "Sampling Generative Networks", section 2.2) follows the gre
     cos(Omega) = <a, b> / (|a| |b|).
 
 Both return exactly ``a`` at t = 0 and ``b`` at t = 1, so the first and last frames are the two
-endpoint samples themselves.
+endpoint samples themselves. For a class-conditional generator the class walks too, linearly from
+the first sample's class to the last one's (``classes.py``), so both ends are again exactly the
+samples of that (seed, index), class included.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torch import Tensor
+from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
-from ganforge.explore.figure import upscale
-from ganforge.images import atomic_write_bytes, make_grid, save_png, to_uint8
+from ganforge.explore.classes import generate_mixed, one_hot
+from ganforge.explore.figure import auto_scale, compose, upscale
+from ganforge.explore.sample import generate
+from ganforge.images import atomic_write_bytes, save_png, to_uint8
 
 
 def lerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
@@ -59,10 +63,63 @@ def path(a: Tensor, b: Tensor, steps: int, spherical: bool = False) -> Tensor:
     return z
 
 
-def save_strip(out: str | Path, images: Tensor, rows: int = 1) -> None:
-    """(S, C, H, W) in [-1, 1] -> one PNG with the frames left to right (``rows`` rows)."""
+def walk_inputs(
+    a: Tensor,
+    b: Tensor,
+    steps: int,
+    spherical: bool = False,
+    ya: int | None = None,
+    yb: int | None = None,
+    num_classes: int = 0,
+) -> tuple[Tensor, Tensor | None]:
+    """The generator inputs of a walk from (a, ya) to (b, yb): (steps, d) latents along ``path``
+    and, for a conditional generator, (steps, K) class weights going linearly from onehot(ya) to
+    onehot(yb) (equal classes: the class stays put); None for an unconditional one."""
+    z = path(a, b, steps, spherical)  # (S, d)
+    if not num_classes:
+        return z, None
+    if ya is None or yb is None:
+        raise GanforgeError("a walk on a class-conditional generator needs both end classes")
+    t = torch.linspace(0, 1, steps)[:, None]  # (S, 1)
+    ends = one_hot(torch.tensor([ya, yb]), num_classes)  # (2, K)
+    w = (1 - t) * ends[0] + t * ends[1]  # (S, K)
+    w[0], w[-1] = ends[0], ends[1]  # exact end classes
+    return z, w
+
+
+def walk(
+    G: nn.Module,
+    a: Tensor,
+    b: Tensor,
+    steps: int,
+    spherical: bool = False,
+    ya: int | None = None,
+    yb: int | None = None,
+    num_classes: int = 0,
+) -> Tensor:
+    """Frames of the walk of ``walk_inputs`` -> (steps, C, H, W) in [-1, 1]."""
+    z, w = walk_inputs(a, b, steps, spherical, ya, yb, num_classes)
+    return generate(G, z) if w is None else generate_mixed(G, z, w)
+
+
+def strip_figure(
+    images: Tensor, start: str = "", end: str = "", scale: int | None = None
+) -> np.ndarray:
+    """(S, C, H, W) in [-1, 1] -> an (H', W', C) uint8 strip enlarged like the other figures,
+    each frame captioned with its t, the ends with their names (``#12``, ``z.npy``)."""
     n = images.shape[0]
-    save_png(out, make_grid(to_uint8(images), nrow=-(-n // rows)))
+    captions = [f"t={k / (n - 1):.2f}".rstrip("0").rstrip(".") for k in range(n)]
+    captions[0] = "\n".join(filter(None, [start, "t=0"]))
+    captions[-1] = "\n".join(filter(None, [end, "t=1"]))
+    u8 = to_uint8(images)
+    return compose([list(u8)], captions=[captions], scale=scale or auto_scale(u8.shape[-1]))
+
+
+def save_strip(
+    out: str | Path, images: Tensor, start: str = "", end: str = "", scale: int | None = None
+) -> None:
+    """Write ``strip_figure`` as one PNG."""
+    save_png(out, strip_figure(images, start, end, scale))
 
 
 def save_gif(

@@ -141,8 +141,14 @@ def invert(
     feature_weight: float = 0.1,
     prior_weight: float = 1e-3,
     seed: int = 0,
+    progress: bool = False,
 ) -> InversionResult:
-    """Optimise z so that G(z, y) matches ``target`` (1, C, H, W) in [-1, 1]."""
+    """Optimise z so that G(z, y) matches ``target`` (1, C, H, W) in [-1, 1].
+
+    ``progress`` shows a tqdm bar on stderr with the best pixel MSE so far.
+    """
+    from tqdm.auto import tqdm
+
     if steps < 0:
         raise GanforgeError(f"--steps {steps} must not be negative")
     dev, d = model_device(G), int(G.z_dim)
@@ -170,26 +176,30 @@ def invert(
     best_err = torch.full((restarts,), float("inf"), device=dev)
     best_z = z.detach().clone()
     history = []
-    for step in range(steps + 1):
-        out = G(z, yy)  # (R, C, H, W)
-        pix = _pixel_mse(out, x)  # (R,)
-        with torch.no_grad():
-            better = pix < best_err
-            best_err = torch.where(better, pix, best_err)
-            best_z[better] = z[better]
-            history.append(best_err.min())
-        if step == steps:
-            break  # the last forward pass only scores the final iterate
-        loss = pix
-        if phi is not None:
-            loss = loss + feature_weight * (phi(out, yy) - target_phi).pow(2).mean(1) / scale
-        if prior_weight > 0:
-            loss = loss + prior_weight * z.pow(2).mean(1)
-        for group in opt.param_groups:
-            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / max(steps, 1)))
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()  # restarts are independent: the sum keeps their gradients apart
-        opt.step()
+    with tqdm(total=steps, desc="inverting", unit="step", disable=not progress, leave=False) as bar:
+        for step in range(steps + 1):
+            out = G(z, yy)  # (R, C, H, W)
+            pix = _pixel_mse(out, x)  # (R,)
+            with torch.no_grad():
+                better = pix < best_err
+                best_err = torch.where(better, pix, best_err)
+                best_z[better] = z[better]
+                history.append(best_err.min())
+            if step == steps:
+                break  # the last forward pass only scores the final iterate
+            loss = pix
+            if phi is not None:
+                loss = loss + feature_weight * (phi(out, yy) - target_phi).pow(2).mean(1) / scale
+            if prior_weight > 0:
+                loss = loss + prior_weight * z.pow(2).mean(1)
+            for group in opt.param_groups:
+                group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / max(steps, 1)))
+            opt.zero_grad(set_to_none=True)
+            loss.sum().backward()  # restarts are independent: the sum keeps their gradients apart
+            opt.step()
+            bar.update()
+            if progress and step % 25 == 0:  # reading the value syncs a GPU: not every step
+                bar.set_postfix(mse=f"{float(history[-1]):.5f}")
 
     k = int(best_err.argmin())
     z_best = best_z[k].cpu()

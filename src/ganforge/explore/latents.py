@@ -19,6 +19,7 @@ pulled toward the mode rather than a different one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from ganforge.errors import GanforgeError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment (2^64 / golden ratio, odd)
 _LABEL_STREAM = np.uint64(0x6C6162656C)  # "label": a separate stream for random class labels
+MAX_INDEX = 2**63 - 1
+"""Largest sample index (indices are int64 before they are hashed)."""
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -46,8 +49,24 @@ def _keys(seed: int, indices: np.ndarray) -> np.ndarray:
     return _splitmix64(s ^ indices.astype(np.uint64))
 
 
+def check_index(index: int, what: str = "sample index") -> int:
+    """A one-line error for an index outside 0..MAX_INDEX (numpy would raise OverflowError)."""
+    if index < 0:
+        raise GanforgeError(f"{what} {index} is negative: indices start at 0")
+    if index > MAX_INDEX:
+        raise GanforgeError(f"{what} {index} is too large: indices go up to 2^63 - 1 ({MAX_INDEX})")
+    return index
+
+
 def _as_indices(indices: Sequence[int] | range | Tensor | np.ndarray) -> np.ndarray:
-    idx = np.asarray(indices.tolist() if isinstance(indices, Tensor) else list(indices), np.int64)
+    if isinstance(indices, (Tensor, np.ndarray)):
+        idx = np.asarray(indices.tolist(), np.int64)
+    elif isinstance(indices, range) and len(indices):  # bounds from the ends, no Python loop
+        check_index(min(indices[0], indices[-1]))
+        check_index(max(indices[0], indices[-1]))
+        idx = np.arange(indices.start, indices.stop, indices.step, dtype=np.int64)
+    else:
+        idx = np.asarray([check_index(int(i)) for i in indices], np.int64)
     if idx.ndim != 1:
         raise ValueError("indices must be one-dimensional")
     if idx.size and idx.min() < 0:
@@ -157,27 +176,65 @@ def load_latents(path: str | Path, z_dim: int) -> Tensor:
     return torch.from_numpy(arr.astype(np.float32))
 
 
+@dataclass
+class Picked:
+    """Latents named on the command line, row by row."""
+
+    z: Tensor
+    """(k, z_dim) latents."""
+    names: list[str]
+    """A short name per row: ``#18`` for sample 18, ``z.npy`` for a row of that file."""
+    index: list[int | None]
+    """The sample index of each row, None for rows read from a ``.npy`` file."""
+
+    @property
+    def from_files(self) -> bool:
+        return any(i is None for i in self.index)
+
+
 def parse_latents(
-    spec: str, seed: int, z_dim: int, truncation: float | None = None
-) -> tuple[Tensor, list[str]]:
+    spec: str, seed: int, z_dim: int, truncation: float | None = None, flag: str = ""
+) -> Picked:
     """``"3,18,52"`` (sample indices of ``seed``) or ``"a.npy,b.npy"`` (files), mixed freely.
 
-    Returns (k, z_dim) latents and a short name for each (``#18``, ``a.npy``).
+    Truncation applies to the indices only: a ``.npy`` latent (e.g. found by inversion) is used
+    as saved, since pulling it toward the mode would change the image it stands for.
     """
+    where = f"{flag} " if flag else ""
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if not items:
-        raise GanforgeError(f"{spec!r} names no latents: give sample indices such as 3,18,52")
-    rows, names = [], []
+        raise GanforgeError(
+            f"{where}{spec!r} names no latents: give sample indices such as 3,18,52"
+        )
+    rows, names, index = [], [], []
     for item in items:
-        if item.isdigit():
-            rows.append(latents(seed, [int(item)], z_dim, truncation))
-            names.append(f"#{item}")
+        if item.isascii() and item.isdigit():  # not str.isdigit alone: it accepts "²"
+            i = check_index(int(item), f"{where}sample index".strip())
+            rows.append(latents(seed, [i], z_dim, truncation))
+            names.append(f"#{i}")
+            index.append(i)
         elif item.endswith(".npy"):
             z = load_latents(item, z_dim)
             rows.append(z)
             names += [Path(item).name] * len(z)
+            index += [None] * len(z)
         else:
             raise GanforgeError(
-                f"{item!r} is neither a sample index nor a .npy file: use e.g. 18 or z.npy"
+                f"{where}{item!r} is neither a sample index nor a .npy file: use e.g. 18 or z.npy"
             )
-    return torch.cat(rows), names
+    return Picked(torch.cat(rows), names, index)
+
+
+def labels_for(
+    picked: Picked, num_classes: int, label: int | None = None, flag: str = ""
+) -> Tensor | None:
+    """(k,) classes of picked latents: ``label`` if given, else each sample's own class (as in
+    ``labels``); a ``.npy`` latent carries no class, so a conditional run then needs ``label``."""
+    if num_classes == 0:
+        return None
+    if label is None and picked.from_files:
+        raise GanforgeError(
+            f"this run is class-conditional and the .npy latent{' of ' + flag if flag else ''} "
+            "carries no class: give --label"
+        )
+    return labels([0 if i is None else i for i in picked.index], num_classes, label)

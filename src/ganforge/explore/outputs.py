@@ -7,18 +7,20 @@ so an interrupted command never leaves a half-written PNG, GIF, .npz or model be
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+# atomic_path is re-exported for the export commands (ONNX, TorchScript, safetensors writers).
+from ganforge.atomic import atomic_path as atomic_path
+from ganforge.atomic import atomic_write_bytes, default_dir_mode
 from ganforge.errors import GanforgeError
-from ganforge.images import atomic_write_bytes, save_png
+from ganforge.images import save_png
 
 
 def check_output(path: str | Path, suffixes: Sequence[str], flag: str = "--out") -> Path:
@@ -49,22 +51,6 @@ def check_output_folder(path: str | Path, flag: str = "--out") -> Path:
     return path
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary file name next to ``path``; rename it to ``path`` only on success.
-
-    For writers that want a file name (ONNX, TorchScript, safetensors) rather than bytes.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     buf = io.BytesIO()
     np.save(buf, array, allow_pickle=False)
@@ -81,9 +67,9 @@ def save_png_folder(folder: str | Path, images: np.ndarray, names: Sequence[str]
     """(N, H, W, C) uint8 -> ``folder/<name>.png``; the folder appears only when complete."""
     folder = Path(folder)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".tmp-{folder.name}-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); the result is an ordinary folder
+    tmp.chmod(
+        default_dir_mode()
+    )  # mkdtemp makes it private (0700); the result is an ordinary folder
     try:
         for image, name in zip(images, names):  # one file per image: the output is the loop
             save_png(tmp / f"{name}.png", image)

@@ -73,6 +73,7 @@ def draw(
         raise GanforgeError(f"--start {start} must not be negative")
     if batch_size < 1:
         raise GanforgeError(f"--batch-size {batch_size} must be at least 1")
+    L.check_index(start + n - 1, "--start + --n - 1 (the last sample index)")
     index = torch.arange(start, start + n)
     z = L.latents(seed, index, int(G.z_dim), truncation)  # (N, z_dim)
     y = L.labels(index, num_classes, label)

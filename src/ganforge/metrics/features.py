@@ -9,12 +9,17 @@ Extractors (``EXTRACTORS``):
   torch-fidelity (see ``inception.py``): "pool" (N, 2048), "logits" (N, 1008),
   "logits_unbiased" (N, 1008, no fc bias: torch-fidelity's Inception Score input).
 - "fmnist": the Fashion-MNIST classifier of ``fmnist_net.py``: "pool" (N, 256), "logits" (N, 10).
+- "mnist": the same network trained on MNIST (not shipped: trained once by
+  ``benchmarks/train_feature_net.py --dataset mnist`` into the cache, see ``fmnist_net.py``).
+
+Identity (``weights_sha256``): Inception is named by the SHA-256 of its published file; our own
+networks by a SHA-256 of their tensors (``sha256_state_dict``), so metadata cannot change it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,17 @@ def sha256_file(path: str | Path) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_state_dict(state: Mapping[str, Tensor]) -> str:
+    """SHA-256 of a state dict's tensors: for each name in sorted order,
+    ``"<name>|<dtype>|<shape>\\n"`` then the tensor's raw bytes (C order, little-endian)."""
+    h = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}\n".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 
@@ -78,6 +94,7 @@ class Extractor:
     resize: str
     feature_dim: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    weights_identity: str = "sha256 of the weight file"  # what weights_sha256 hashes
     # Inception at 299x299 holds ~25 MB of activations per image: small batches keep CPU RAM sane.
     default_batch: int = 200
 
@@ -103,24 +120,52 @@ class Extractor:
         return {
             "extractor": self.name,
             "weights_sha256": self.weights_sha256,
+            "weights_sha256_of": self.weights_identity,
             "feature_dim": self.feature_dim,
             "resize": self.resize,
             "quantisation": "uint8 [0, 255] input (generator output rounded to 8 bits)",
         }
 
 
-def _load_fmnist(weights: str | Path | None = None, **_: Any) -> Extractor:
+def _load_domain_net(name: str, dataset: str, weights: str | Path | None) -> Extractor:
     from ganforge.metrics.fmnist_net import (
         FEATURE_DIM,
         RESIZE_PROTOCOL,
+        WEIGHTS_IDENTITY,
         FmnistFeatures,
         load_fmnist_net,
     )
 
-    net, meta, digest = load_fmnist_net(weights)
+    net, meta, digest = load_fmnist_net(weights, dataset=dataset)
     return Extractor(
-        "fmnist", FmnistFeatures(net), digest, RESIZE_PROTOCOL, FEATURE_DIM, meta, default_batch=500
+        name,
+        FmnistFeatures(net),
+        digest,
+        RESIZE_PROTOCOL,
+        FEATURE_DIM,
+        meta,
+        WEIGHTS_IDENTITY,
+        default_batch=500,
     )
+
+
+def _load_fmnist(weights: str | Path | None = None, **_: Any) -> Extractor:
+    return _load_domain_net("fmnist", "fashion-mnist", weights)
+
+
+def _load_mnist(weights: str | Path | None = None, **_: Any) -> Extractor:
+    from ganforge.metrics.fmnist_net import MNIST_TRAIN_COMMAND, mnist_weights_paths
+
+    if weights is None:
+        paths = mnist_weights_paths()
+        weights = next((p for p in paths if p.is_file()), None)
+        if weights is None:
+            raise GanforgeError(
+                f"the MNIST feature network is not trained yet (looked for {paths[0]} and "
+                f"{paths[-1]}): run `{MNIST_TRAIN_COMMAND}` once (needs the MNIST files in the "
+                f"data cache or /usr/share/datasets/mnist), which writes {paths[-1]}"
+            )
+    return _load_domain_net("mnist", "mnist", weights)
 
 
 def _load_inception(
@@ -143,6 +188,7 @@ def _load_inception(
 # name -> loader(weights=None, **options) -> Extractor
 EXTRACTORS: dict[str, Callable[..., Extractor]] = {
     "fmnist": _load_fmnist,
+    "mnist": _load_mnist,
     "inception": _load_inception,
 }
 

@@ -13,18 +13,27 @@ FID/KID code run on any feature layer) and https://github.com/abdulfatir/gan-met
 A Frechet distance computed on these features is **FD-FMNIST**, never FID: its values are not
 comparable with Inception FIDs in papers.
 
+The same architecture and input protocol (normalisation constants included: a fixed affine map that
+the first BatchNorm absorbs) trained on MNIST is the "mnist" extractor, whose scores are FD-MNIST,
+KID-MNIST. It is not shipped: ``benchmarks/train_feature_net.py --dataset mnist`` writes it to
+``<cache>/feature-nets/mnist.safetensors``, where ``mnist_weights_paths`` looks (after the
+package's ``weights/mnist.safetensors``, if a release ships one).
+
 Architecture ("fmnist-cnn-v1"), input (N, 1, 28, 28) normalised gray:
     conv 32 -> pool | conv 64, conv 64 -> pool | conv 128 -> pool   (28 -> 14 -> 7 -> 3)
     each conv 3x3 -> BatchNorm -> ReLU, each pool 2x2 max
     flatten (1152) -> linear 256 -> ReLU      = "pool" features (256-d)
     dropout -> linear 10                      = "logits"
-Weights ship as safetensors (never pickle) with metadata: dataset, test accuracy, seed, arch.
+Weights ship as safetensors (never pickle) with deterministic metadata (dataset, test accuracy,
+seed, arch, ...) and a JSON sidecar that adds training time and versions. The extractor's identity is
+a SHA-256 of the tensors (``WEIGHTS_IDENTITY``), not of the file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +42,7 @@ from torch import Tensor, nn
 
 from ganforge.data.transforms import rgb_to_gray
 from ganforge.errors import GanforgeError
+from ganforge.images import atomic_write_bytes
 
 ARCH = "fmnist-cnn-v1"
 INPUT_SIZE = 28
@@ -41,6 +51,14 @@ FEATURE_DIM = 256
 # plain uint8 and nobody can normalise twice.
 PIXEL_MEAN, PIXEL_STD = 0.2860, 0.3530
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "fmnist.safetensors"
+MNIST_CACHE_NAME = "feature-nets/mnist.safetensors"  # under the cache folder
+MNIST_TRAIN_COMMAND = "python benchmarks/train_feature_net.py --dataset mnist"
+# What "weights_sha256" hashes: the tensors, so retraining to identical weights (or re-saving them
+# with other metadata) keeps the extractor's identity, and with it every cached reference.
+WEIGHTS_IDENTITY = (
+    "sha256 of the state-dict tensors: for each name in sorted order, "
+    '"<name>|<dtype>|<shape>\\n" then the raw little-endian bytes'
+)
 RESIZE_PROTOCOL = (
     'RGB -> uint8 BT.601 luma (Pillow "L"); uint8 -> float/255; if not 28x28: bilinear resize '
     "to 28x28 with antialias (torch.nn.functional.interpolate, align_corners=False, "
@@ -107,28 +125,67 @@ class FmnistFeatures(nn.Module):
         return {"pool": pool, "logits": logits}
 
 
-def save_fmnist_net(net: FmnistNet, path: str | Path, meta: dict[str, Any]) -> str:
-    """Write weights + metadata as safetensors (and a readable JSON sidecar); returns SHA-256."""
+def mnist_weights_paths() -> list[Path]:
+    """Where the "mnist" extractor looks, in order: shipped in the package, then the cache."""
+    from ganforge.metrics.features import cache_dir
+
+    return [DEFAULT_WEIGHTS.with_name("mnist.safetensors"), cache_dir() / MNIST_CACHE_NAME]
+
+
+def save_fmnist_net(
+    net: FmnistNet,
+    path: str | Path,
+    meta: dict[str, Any],
+    sidecar_extra: dict[str, Any] | None = None,
+) -> str:
+    """Write weights + ``meta`` as safetensors, and a JSON sidecar; returns the weights' SHA-256.
+
+    ``meta`` goes into the file and should be deterministic (dataset, seed, accuracy, ...);
+    run-dependent facts (training time, versions) belong in ``sidecar_extra``, which only the
+    readable ``<name>.json`` sidecar records. The extractor's identity is ``sha256_state_dict`` of
+    the tensors, so neither can change it.
+    """
     from safetensors.torch import save_file
+
+    from ganforge.metrics.features import sha256_file, sha256_state_dict
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"arch": ARCH, **meta}
-    tmp = path.with_suffix(".tmp")
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, str(tmp), metadata={k: str(v) for k, v in meta.items()})
-    tmp.replace(path)
-    path.chmod(0o644)  # safetensors writes owner-only files; shipped weights must be world-readable
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    sidecar = path.with_suffix(".json")
-    sidecar.write_text(json.dumps({**meta, "sha256": digest}, indent=2) + "\n")
+    fd, tmp = tempfile.mkstemp(suffix=".safetensors", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(state, tmp, metadata={k: str(v) for k, v in sorted(meta.items())})
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; shipped weights are world-readable
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    digest = sha256_state_dict(state)
+    sidecar = {
+        **meta,
+        **(sidecar_extra or {}),
+        "weights_sha256": digest,
+        "weights_sha256_of": WEIGHTS_IDENTITY,
+        "file_sha256": sha256_file(path),
+    }
+    atomic_write_bytes(path.with_suffix(".json"), (json.dumps(sidecar, indent=2) + "\n").encode())
     return digest
 
 
-def load_fmnist_net(path: str | Path | None = None) -> tuple[FmnistNet, dict[str, str], str]:
-    """Load the shipped (or a given) weight file: returns (net in eval mode, metadata, SHA-256)."""
+def load_fmnist_net(
+    path: str | Path | None = None, dataset: str | None = None
+) -> tuple[FmnistNet, dict[str, str], str]:
+    """Load the shipped (or a given) weight file -> (net in eval mode, metadata, weights SHA-256).
+
+    The SHA-256 is ``sha256_state_dict`` of the tensors (see ``WEIGHTS_IDENTITY``). With
+    ``dataset``, a file trained on another data set is refused.
+    """
     from safetensors import safe_open
     from safetensors.torch import load_file
+
+    from ganforge.metrics.features import sha256_state_dict
 
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     if not path.is_file():
@@ -144,6 +201,11 @@ def load_fmnist_net(path: str | Path | None = None) -> tuple[FmnistNet, dict[str
         raise GanforgeError(f"{path} is not a readable safetensors file ({e}); re-create it") from e
     if meta.get("arch") != ARCH:
         raise GanforgeError(f"{path} holds arch {meta.get('arch')!r}, expected {ARCH!r}")
+    if dataset is not None and meta.get("dataset") != dataset:
+        raise GanforgeError(
+            f"{path} is a classifier of {meta.get('dataset')!r}, not {dataset!r}: its features "
+            "would be named after the wrong data set"
+        )
     net = FmnistNet(num_classes=int(meta.get("num_classes", 10)))
     expected = net.state_dict()
     bad = sorted(set(expected) ^ set(state))
@@ -151,4 +213,4 @@ def load_fmnist_net(path: str | Path | None = None) -> tuple[FmnistNet, dict[str
     if bad:
         raise GanforgeError(f"{path} does not match {ARCH} (keys/shapes differ: {bad[:4]})")
     net.load_state_dict(state)
-    return net.eval(), meta, hashlib.sha256(path.read_bytes()).hexdigest()
+    return net.eval(), meta, sha256_state_dict(state)

@@ -3,9 +3,10 @@
 Paper: Salimans et al. 2016, "Improved Techniques for Training GANs" (NeurIPS), section 4.
 Reference implementations: https://github.com/openai/improved-gan (inception_score/model.py: 10
 splits, mean and std of the per-split scores) and https://github.com/toshas/torch-fidelity
-(metric_isc.py: samples shuffled with a fixed seed before splitting, float64 softmax, split i is
-rows [i N / s, (i + 1) N / s), std with ddof=0), which we follow. With Inception it is fed
-torch-fidelity's "logits_unbiased" (no fc bias).
+(metric_isc.py: samples shuffled by ``np.random.RandomState(2020).permutation`` before splitting,
+2020 being its default ``rng_seed``; float64 softmax; split i is rows [i N / s, (i + 1) N / s); std
+with ddof=0), which we follow, seed included, so equal logits give torch-fidelity's numbers. With
+Inception it is fed torch-fidelity's "logits_unbiased" (no fc bias).
 
 With the Fashion-MNIST classifier the same number is reported as "classifier score": its maximum is
 the number of classes (10), reached by confident predictions spread evenly over all classes.
@@ -19,9 +20,11 @@ import torch
 from ganforge.errors import GanforgeError
 from ganforge.metrics.fid import as_float64
 
+RNG_SEED = 2020  # torch-fidelity's default rng_seed: the split shuffle
+
 
 def inception_score(
-    logits: np.ndarray | torch.Tensor, splits: int = 10, shuffle: bool = True, seed: int = 0
+    logits: np.ndarray | torch.Tensor, splits: int = 10, shuffle: bool = True, seed: int = RNG_SEED
 ) -> tuple[float, float]:
     """(N, K) logits -> (mean, std) of the score over ``splits`` disjoint splits."""
     z = torch.from_numpy(as_float64(logits))

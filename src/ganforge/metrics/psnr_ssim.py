@@ -13,9 +13,13 @@
 - MAE: mean |x - y| / R, in [0, 1]; CycleGAN's cycle reconstruction error is the MAE of F(G(x))
   against x.
 
-``crop`` drops that many border pixels first (super-resolution papers crop ``scale`` pixels). All
-functions take (N, C, H, W) uint8 or float tensors and return per-image values (N,) in float64 for
-uint8 input (evaluation), in the input's float type otherwise (cheap logging during training).
+``crop`` drops that many border pixels first (super-resolution papers crop ``scale`` pixels).
+Super-resolution papers also score colour images on their luma only: ``rgb_to_y`` gives the
+ITU-R BT.601 Y of 8-bit RGB as MATLAB's ``rgb2ycbcr`` does (studio range 16-235, not rounded),
+the convention of SRGAN's and most later SR tables (e.g. BasicSR's ``calculate_psnr(...,
+test_y_channel=True)``); PSNR and SSIM of Y keep R = 255. All functions take (N, C, H, W) uint8 or
+float tensors and return per-image values (N,) in float64 for uint8 input (evaluation), in the
+input's float type otherwise (cheap logging during training).
 """
 
 from __future__ import annotations
@@ -32,7 +36,19 @@ PROTOCOL = {
     "ssim": "Wang et al. 2004: 11x11 Gaussian window sigma 1.5, K1 0.01, K2 0.03, population "
     "variances, mean over valid positions and channels, then over images; R = 255 on uint8",
     "mae": "mean |x - y| / 255 per image, then the mean",
+    "y": "ITU-R BT.601 luma of 8-bit RGB, Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 "
+    "(MATLAB rgb2ycbcr, unrounded), scored with R = 255",
 }
+BT601_Y = (65.481, 128.553, 24.966)
+"""Weights of R, G, B (each in [0, 255]) in 255 * (Y - 16), ITU-R BT.601."""
+
+
+def rgb_to_y(x: Tensor) -> Tensor:
+    """(N, 3, H, W) RGB in [0, 255] (uint8 or float) -> (N, 1, H, W) float64 BT.601 luma Y."""
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise GanforgeError(f"the Y channel needs (N, 3, H, W) RGB images, got {tuple(x.shape)}")
+    w = torch.tensor(BT601_Y, dtype=torch.float64, device=x.device).view(1, 3, 1, 1)
+    return 16.0 + (x.to(torch.float64) * w).sum(dim=1, keepdim=True) / 255.0
 
 
 def _prepare(x: Tensor, y: Tensor, crop: int) -> tuple[Tensor, Tensor]:

@@ -4,7 +4,7 @@ Each entry of ``METRICS`` is a small function of a ``MetricInputs`` (features al
 returning named values; see each metric's module for the paper and the reference implementation.
 Names follow the extractor, because a number is only comparable with numbers made the same way:
 
-    key      extractor "inception"        extractor "fmnist"
+    key      extractor "inception"        extractor "fmnist" (or "mnist": fd_mnist, kid_mnist)
     fid      fid                          fd_fmnist            (Frechet distance)
     kid      kid, kid_std                 kid_fmnist, kid_fmnist_std
     is       is, is_std                   classifier_score, classifier_score_std
@@ -13,8 +13,16 @@ Names follow the extractor, because a number is only comparable with numbers mad
     modes    -                            classes_present, class_kl, mode_collapse, ...
 
 Every result carries a ``protocol`` dict: extractor and weight SHA-256, sample counts, resize and
-quantisation, data set and split, reference-statistics hash, seed, ganforge version and the names
-above as reported.
+quantisation, data set and split, reference-statistics hash, seed, ganforge version, the names
+above as reported, and the metric settings (KID subsets and subset size, IS splits, the seed of
+the KID subsets and IS split shuffle, k of the k-NN metrics).
+
+Seeds: ``seed`` picks which fakes/reals are used; the KID subsets and the IS split shuffle always use
+torch-fidelity's ``rng_seed`` 2020 (``SUBSET_SEED``), so equal features give torch-fidelity's KID and
+IS whatever ``seed`` is. KID subsets hold min(1000, n_fake // 2, n_real // 2) samples
+(``kid.subset_size_for``): torch-fidelity's 1000 from 2,000 samples per side up; below that,
+half the smaller set (torch-fidelity keeps 1000 down to 1,000 samples, where every subset is the
+whole set, and refuses fewer); the size used is in the protocol.
 """
 
 from __future__ import annotations
@@ -32,13 +40,14 @@ from ganforge.metrics.density_coverage import density_coverage
 from ganforge.metrics.features import Extractor, as_uint8_images, load_extractor
 from ganforge.metrics.fid import frechet_distance, stats
 from ganforge.metrics.inception_score import inception_score
-from ganforge.metrics.kid import effective_subset_size, kid
+from ganforge.metrics.kid import kid, subset_size_for
 from ganforge.metrics.mode_coverage import class_coverage
 from ganforge.metrics.precision_recall import precision_recall
 from ganforge.metrics.reference import ReferenceStats, reference_from_features, sample_indices
 
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 IS_SPLITS = 10
+SUBSET_SEED = 2020  # torch-fidelity's default rng_seed: KID subsets, IS split shuffle
 PR_K, DC_K = 3, 5
 
 
@@ -58,7 +67,8 @@ def _fid(x: MetricInputs) -> dict[str, Any]:
 
 
 def _kid(x: MetricInputs) -> dict[str, Any]:
-    mean, std = kid(x.fake["pool"], x.real.features, KID_SUBSETS, KID_SUBSET_SIZE, x.seed)
+    size = subset_size_for(len(x.fake["pool"]), len(x.real.features), KID_SUBSET_SIZE)
+    mean, std = kid(x.fake["pool"], x.real.features, KID_SUBSETS, size, SUBSET_SEED)
     name = "kid" if x.extractor == "inception" else f"kid_{x.extractor}"
     return {name: mean, f"{name}_std": std}
 
@@ -66,7 +76,7 @@ def _kid(x: MetricInputs) -> dict[str, Any]:
 def _is(x: MetricInputs) -> dict[str, Any]:
     # torch-fidelity scores Inception without the fc bias ("logits_unbiased").
     logits = x.fake.get("logits_unbiased", x.fake["logits"])
-    mean, std = inception_score(logits, IS_SPLITS, shuffle=True, seed=x.seed)
+    mean, std = inception_score(logits, IS_SPLITS, shuffle=True, seed=SUBSET_SEED)
     name = "is" if x.extractor == "inception" else "classifier_score"
     return {name: mean, f"{name}_std": std}
 
@@ -161,7 +171,14 @@ def evaluate(
                 f"the reference statistics were made with extractor weights {str(ref_sha)[:12]}, "
                 f"but scoring uses {ext.name} {ext.weights_sha256[:12]}; recompute the reference"
             )
-        real_shape = tuple(ref.meta.get("image_shape", fake.shape[1:]))
+        if "image_shape" not in ref.meta:
+            # Without it, fakes of another size or channel count would be scored silently.
+            raise GanforgeError(
+                "the reference statistics do not record the real images' shape (image_shape), so "
+                "the fakes cannot be checked against it; recompute them with "
+                "metrics.reference.compute_reference or cached_reference"
+            )
+        real_shape = tuple(ref.meta["image_shape"])
     else:
         real = as_uint8_images(real, "real images")
         real_shape = tuple(real.shape[1:])
@@ -175,7 +192,14 @@ def evaluate(
         idx = sample_indices(len(real), n, seed)
         labels = _labels_array(real_labels, idx) if real_labels is not None else None
         feats = ext.extract(real[idx], batch_size)["pool"]
-        meta = {"dataset": dataset, "split": split, "n": len(idx), "seed": seed, "key": None}
+        meta = {
+            "dataset": dataset,
+            "split": split,
+            "n": len(idx),
+            "seed": seed,
+            "key": None,
+            "image_shape": list(real_shape),
+        }
         ref = reference_from_features(feats, labels, meta)
     elif real_labels is not None:
         raise GanforgeError("real_labels are taken from the reference file; do not pass both")
@@ -200,10 +224,11 @@ def evaluate(
         "metric_names": {m: names[m] for m in metrics},
         "settings": {
             "kid_subsets": KID_SUBSETS,
-            "kid_subset_size": effective_subset_size(len(fake_idx), len(ref.features))
+            "kid_subset_size": subset_size_for(len(fake_idx), len(ref.features), KID_SUBSET_SIZE)
             if "kid" in metrics
             else None,
             "is_splits": IS_SPLITS,
+            "subset_seed": SUBSET_SEED,
             "pr_k": PR_K,
             "dc_k": DC_K,
         },

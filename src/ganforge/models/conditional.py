@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ganforge.models.layers import sn
+
 
 class LabelPlane(nn.Module):
     """A learned (1, H, W) plane per class, concatenated to the image as an extra channel."""
@@ -49,7 +51,7 @@ class Projection(nn.Module):
         super().__init__()
         embed = nn.Embedding(num_classes, features)
         nn.init.xavier_uniform_(embed.weight)
-        self.embed = nn.utils.parametrizations.spectral_norm(embed) if spectral_norm else embed
+        self.embed = sn(embed, spectral_norm)
 
     def forward(self, phi: Tensor, y: Tensor) -> Tensor:
         return (self.embed(y) * phi).sum(dim=1)  # (B,)

@@ -9,8 +9,8 @@ and ReLU after every convolution but the last. The paper uses 6 blocks at 128 px
 Reference: models/networks.py (ResnetGenerator, ResnetBlock) of
 https://github.com/junyanz/pytorch-CycleGAN-and-pix2pix.
 
-Input sides must be divisible by 4 (``translate`` pads to that). Call signature: ``G(x) -> y``,
-x (B, in_channels, H, W) and y (B, out_channels, H, W) in [-1, 1].
+Input sides must be divisible by 4 and at least 8 (``translate`` pads to a multiple of 4). Call
+signature: ``G(x) -> y``, x (B, in_channels, H, W) and y (B, out_channels, H, W) in [-1, 1].
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class ResidualBlock(nn.Module):
 
 class ResnetGenerator(nn.Module):
     multiple = 4  # two stride-2 levels
+    # Sides of at least 8: at 4 the 1x1 bottleneck defeats instance norm and reflection padding.
+    min_size = 8
 
     def __init__(
         self,

@@ -82,20 +82,23 @@ class DCGANDiscriminator(nn.Module):
         in_ch = channels + (1 if self.plane is not None else 0)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip([in_ch, *widths], widths)):
-            layers.append(
-                sn(nn.Conv2d(a, b, 4, 2, 1, bias=i == 0 or norm == "none"), spectral_norm)
-            )
+            layers.append(nn.Conv2d(a, b, 4, 2, 1, bias=i == 0 or norm == "none"))
             if i > 0:  # the paper leaves the first layer un-normalised
                 layers.append(norm2d(norm, b))
             layers.append(nn.LeakyReLU(0.2))
         self.features = nn.Sequential(*layers)
-        self.head = sn(nn.Conv2d(widths[-1], 1, start, 1, 0), spectral_norm)
+        self.head = nn.Conv2d(widths[-1], 1, start, 1, 0)
         self.projection = (
             Projection(num_classes, widths[-1], spectral_norm)
             if num_classes and conditional == "projection"
             else None
         )
         dcgan_init_(self)
+        # Spectral norm after the init: its power iteration starts from the N(0, 0.02) weights.
+        for i, m in enumerate(self.features):
+            if isinstance(m, nn.Conv2d):
+                self.features[i] = sn(m, spectral_norm)
+        self.head = sn(self.head, spectral_norm)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         if self.plane is not None:

@@ -13,6 +13,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from ganforge.models.layers import sn
+
 
 def _mlp(sizes: list[int], dropout: float = 0.0) -> list[nn.Module]:
     layers: list[nn.Module] = []
@@ -66,10 +68,7 @@ class MLPDiscriminator(nn.Module):
         sizes = [math.prod(in_shape) + (embed_dim if num_classes else 0), *hidden]
         layers = [*_mlp(sizes, dropout), nn.Linear(sizes[-1], 1)]
         if spectral_norm:
-            layers = [
-                nn.utils.parametrizations.spectral_norm(m) if isinstance(m, nn.Linear) else m
-                for m in layers
-            ]
+            layers = [sn(m, isinstance(m, nn.Linear)) for m in layers]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -12,6 +12,12 @@ UnetSkipConnectionBlock), written here as two plain lists instead of a recursion
 
 ``depth`` stride-2 levels: 8 gives the 1x1 bottleneck of the paper at 256 px; 5 does the same at
 32 px. Inputs must have sides divisible by 2**depth (``translate`` pads to that).
+
+Deviation at depth < 8: the reference puts dropout in the ``num_downs - 5`` blocks of 512 channels
+next to the innermost one, i.e. in none at all below 256 px; we keep three dropout blocks next to
+the innermost (fewer when depth < 5), so the small demos keep pix2pix's only noise source. The
+generator is run in eval mode for inference (dropout off), unlike the paper's test-time dropout:
+see ``ganforge/inference.py``.
 Call signature: ``G(x) -> y``, x (B, in_channels, H, W) and y (B, out_channels, H, W) in [-1, 1].
 """
 

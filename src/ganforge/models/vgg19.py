@@ -15,10 +15,14 @@ unpickled). Provenance of the digest: torchvision names its files after the firs
 their SHA-256 ("dcbb9e9d"); the full value below is the one a third-party weight inventory lists
 for this URL, and it agrees with that prefix and the size. It was not re-derived here (the file
 could not be downloaded on the machine this was written on); a mismatch stops with a clear error.
+Offline, place the file as ``<cache>/weights/vgg19-dcbb9e9d.pth`` (cache: data.cache_dir,
+$GANFORGE_CACHE or ~/.cache/ganforge). Files of 2017 use torch's legacy (non-zip) serialization,
+which ``torch.load`` reads without memory-mapping.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import torch
@@ -85,9 +89,11 @@ class VGG19Features(nn.Module):
 
 def load_vgg19(path: str | Path, layer: str = "5_4") -> VGG19Features:
     """Frozen VGG19 features from a torchvision-format state dict file (``vgg19-*.pth``)."""
+    # mmap keeps the 548 MB file (most of it the classifier we drop) out of memory, but torch can
+    # map only the zip format (torch >= 1.6); torchvision's 2017 file is the legacy format.
+    mmap = zipfile.is_zipfile(path)
     try:
-        # mmap: the 548 MB file (most of it the classifier we drop) is never read into memory.
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as e:  # pickle errors, truncated zip, not a torch file at all
         raise GanforgeError(f"{path} is not a readable PyTorch weight file ({e})") from None
     net = VGG19Features(layer)

@@ -19,6 +19,7 @@ import io
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,12 @@ _SCRIPT = """
     show(frames.length - 1);
   }
   window.addEventListener('load', function () {
+    var final = document.getElementById('final-samples');
+    if (final) {  // where the final samples were laid out, for checks of a screenshot
+      var r = final.getBoundingClientRect();
+      document.body.dataset.finalSamplesBox =
+        [r.left, r.top, r.width, r.height].map(Math.round).join(',');
+    }
     var imgs = Array.prototype.slice.call(document.images);
     var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
     document.body.dataset.imagesOk = String(imgs.length - bad.length);
@@ -156,17 +163,21 @@ def _loss_png(run_dir: Path) -> bytes | None:
     csv_path = run_dir / "metrics.csv"
     if not csv_path.is_file():
         return None
+    own = run_dir / "losses.png"
+    if own.is_file() and own.stat().st_mtime >= csv_path.stat().st_mtime:
+        return own.read_bytes()  # the trainer's plot is current: skip matplotlib (~2 s)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "losses.png"
-        plot_losses(csv_path, out)  # redrawn: the run's own losses.png may predate the last rows
+        plot_losses(csv_path, out)  # redrawn: the run's own losses.png predates the last rows
         return out.read_bytes() if out.is_file() else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 # --------------------------------------------------------------------------- sections
@@ -175,17 +186,34 @@ WALKS, WALK_STEPS = 4, 10
 
 
 def _generated(run: Any, seed: int) -> tuple[bytes, bytes]:
-    """Final samples and slerp walks (sample 2k -> 2k+1) from the run's generator -> two PNGs."""
-    from ganforge.explore import latents as L
-    from ganforge.explore.interpolate import path
-    from ganforge.explore.sample import draw, generate
+    """Final samples and slerp walks (sample 2k -> 2k+1) from the run's generator -> two PNGs.
 
-    samples = draw(run.G, 64, seed=seed, num_classes=run.num_classes)
-    grid = png_bytes(make_grid(to_uint8(samples.images)))
-    ends = L.latents(seed, range(2 * WALKS), run.z_dim)
-    z = torch.cat([path(ends[2 * k], ends[2 * k + 1], WALK_STEPS, True) for k in range(WALKS)])
-    y = L.labels(torch.arange(WALKS).repeat_interleave(WALK_STEPS) * 2, run.num_classes)
-    strip = png_bytes(make_grid(to_uint8(generate(run.G, z, y)), nrow=WALK_STEPS))
+    The walks are ``ganforge interpolate --slerp`` between those samples: for a conditional run the
+    class walks from one end's class to the other's, so each end is the sample shown above. All
+    images go through the generator in one batch (this runs when every training run ends)."""
+    from ganforge.explore import latents as L
+    from ganforge.explore.classes import generate_mixed, one_hot
+    from ganforge.explore.interpolate import walk_inputs
+    from ganforge.explore.sample import generate
+
+    n, k_cls = 64, run.num_classes
+    z = L.latents(seed, range(n), run.z_dim)  # walks join samples 2k and 2k+1 of these
+    y = L.labels(range(n), k_cls)
+    zs, ws = [z], [None if y is None else one_hot(y, k_cls)]
+    for k in range(WALKS):
+        ya, yb = (None, None) if y is None else (int(y[2 * k]), int(y[2 * k + 1]))
+        zw, w = walk_inputs(z[2 * k], z[2 * k + 1], WALK_STEPS, True, ya, yb, k_cls)
+        zs.append(zw)
+        ws.append(w)
+    everything = torch.cat(zs)
+    images = (
+        generate(run.G, everything)
+        if y is None
+        else generate_mixed(run.G, everything, torch.cat(ws))
+    )
+    images = to_uint8(images)
+    grid = png_bytes(make_grid(images[:n]))
+    strip = png_bytes(make_grid(images[n:], nrow=WALK_STEPS))
     return grid, strip
 
 
@@ -294,6 +322,18 @@ def _data_section(data: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- the page
 
 
+def _section(name: str, make: Callable[[], str]) -> str:
+    """One section, or a visible note when it could not be drawn.
+
+    The report is a summary written when a run ends: a plotting or decoding problem in one part
+    (an odd metrics file, a generator that cannot run here) must cost that part, never the run."""
+    try:
+        return make()
+    except Exception as e:  # noqa: BLE001 - any failure of one section, reported on the page
+        why = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        return f"<h2>{html.escape(name)}</h2><p class='warn'>Could not be drawn ({html.escape(why)}).</p>"
+
+
 def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str:
     """The HTML text of the report of ``run_dir``. A run without a usable checkpoint still gets
     a page (curves, grids, config), with the reason its generator could not be shown."""
@@ -312,14 +352,20 @@ def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str
         run = load_run(run_dir, device=device)
     except GanforgeError as e:
         why_not = str(e)
+    except Exception as e:  # noqa: BLE001 - e.g. a checkpoint of another version: no samples
+        why_not = f"the generator could not be loaded ({type(e).__name__}: {e})"
+    try:
+        config_text = (run_dir / "config.yaml").read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        config_text = f"(unreadable: {e})"
     parts = [
-        _header(run_dir, info, run),
-        _samples_section(run_dir, run, why_not, seed),
-        _progress_section(run_dir),
-        _curves_section(run_dir, info),
-        _timing_section(info),
-        _data_section(_read_json(run_dir / "data_report.json")),
-        "<h2>Config</h2><pre>" + html.escape((run_dir / "config.yaml").read_text()) + "</pre>",
+        _section("Run", lambda: _header(run_dir, info, run)),
+        _section("Samples", lambda: _samples_section(run_dir, run, why_not, seed)),
+        _section("Samples during training", lambda: _progress_section(run_dir)),
+        _section("Curves", lambda: _curves_section(run_dir, info)),
+        _section("Timing", lambda: _timing_section(info)),
+        _section("Data", lambda: _data_section(_read_json(run_dir / "data_report.json"))),
+        "<h2>Config</h2><pre>" + html.escape(config_text) + "</pre>",
     ]
     title = html.escape(info.get("name") or run_dir.name)
     return (
@@ -334,9 +380,17 @@ def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str
 def write_report(
     run_dir: str | Path, out: str | Path | None = None, device: str = "cpu", seed: int = 0
 ) -> Path:
-    """Write the report (default ``RUN/report.html``) atomically and return its path."""
+    """Write the report (default ``RUN/report.html``) atomically and return its path.
+
+    Safe to call when a run ends: every failure is a GanforgeError (bad folder, unwritable
+    output); a part of the page that cannot be drawn becomes a note on the page instead.
+    """
     out = Path(out) if out else Path(run_dir) / "report.html"
     if not out.parent.is_dir():
         raise GanforgeError(f"--out {out}: folder {out.parent} does not exist (create it first)")
-    atomic_write_bytes(out, build_report(run_dir, device, seed).encode("utf-8"))
+    page = build_report(run_dir, device, seed)
+    try:
+        atomic_write_bytes(out, page.encode("utf-8"))
+    except OSError as e:
+        raise GanforgeError(f"cannot write {out} ({e.strerror or e}): check the folder") from None
     return out

@@ -37,29 +37,50 @@ def read_metrics(csv_path: Path) -> dict[str, list[float]]:
     return cols
 
 
+PANELS = [
+    ("losses", ["d_loss", "g_loss"]),
+    ("D outputs", ["d_real", "d_fake"]),
+    ("regularisers / grad norms", ["gp", "r1", "d_grad_norm", "g_grad_norm"]),
+]
+BOOKKEEPING = frozenset({"images", "g_steps", "lr_g", "lr_d", "img_per_s", "wall_s"})
+PER_ROW = 3
+
+
+def _has_values(ys: list[float]) -> bool:
+    return any(y == y for y in ys)  # NaN != NaN: all-NaN columns are empty
+
+
+def extra_columns(cols: dict[str, list[float]]) -> list[str]:
+    """Columns a task logs beside the GAN ones (pix2pix: g_adv, l1, psnr, ssim; CycleGAN: cycle,
+    identity, cycle_error; SRGAN: content, ...), in file order, empty ones left out."""
+    shown = {k for _, keys in PANELS for k in keys} | BOOKKEEPING
+    return [k for k, ys in cols.items() if k not in shown and _has_values(ys)]
+
+
 def plot_losses(csv_path: Path, out: Path) -> None:
-    """losses.png: D and G losses, D(x) / D(G(z)), and penalties / gradient norms, over images."""
+    """losses.png: D and G losses, D(x) / D(G(z)), and penalties / gradient norms, over images;
+    below them one panel per extra column of the task (each on its own scale: dB, [0, 1], ...)."""
     cols = read_metrics(csv_path)
     if not cols.get("images"):
         return
     plt = _figure()
     x = [i / 1000 for i in cols["images"]]
-    panels = [
-        ("losses", ["d_loss", "g_loss"]),
-        ("D outputs", ["d_real", "d_fake"]),
-        ("regularisers / grad norms", ["gp", "r1", "d_grad_norm", "g_grad_norm"]),
-    ]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
-    for ax, (title, keys) in zip(axes, panels):
+    panels = PANELS + [(k, [k]) for k in extra_columns(cols)]
+    rows = -(-len(panels) // PER_ROW)
+    fig, axes = plt.subplots(rows, PER_ROW, figsize=(14, 3.6 * rows), squeeze=False)
+    for ax, (title, keys) in zip(axes.flat, panels):
         for k in keys:
             ys = cols.get(k, [])
-            if ys and any(y == y for y in ys):  # skip all-NaN columns
+            if ys and _has_values(ys):
                 ax.plot(x, ys, label=k, linewidth=1)
         ax.set_title(title)
         ax.set_xlabel("kimg")
         ax.grid(alpha=0.3)
-        if ax.lines:
+        if ax.lines and len(keys) > 1:
             ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)  # the unused cells of the last row
+    fig.tight_layout()
     _save(fig, out)
     plt.close(fig)
 

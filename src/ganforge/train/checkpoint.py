@@ -8,9 +8,7 @@ name and renamed, so a crash mid-write leaves the previous checkpoint intact.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ganforge.atomic import atomic_path
 from ganforge.errors import GanforgeError
 
 FORMAT = "ganforge-checkpoint-1"
@@ -44,12 +43,26 @@ def _flatten(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
 
 
 def _unflatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    """Inverse of :func:`_flatten`; a skeleton that does not fit the tensors is a ValueError.
+
+    The skeleton is JSON anyone can edit, so every marker is checked rather than trusted.
+    """
     if isinstance(obj, dict):
         if set(obj) == {"$t"}:
-            return tensors[obj["$t"]]
+            key = obj["$t"]
+            if not isinstance(key, str) or key not in tensors:
+                raise ValueError(f"its metadata names a tensor {key!r} that the file does not hold")
+            return tensors[key]
         if set(obj) == {"$int"}:
-            return {int(k): _unflatten(v, tensors) for k, v in obj["$int"].items()}
+            items = obj["$int"]
+            if not isinstance(items, dict) or not all(k.lstrip("-").isdigit() for k in items):
+                raise ValueError(
+                    f"its metadata has a malformed integer-keyed mapping {items!r:.60}"
+                )
+            return {int(k): _unflatten(v, tensors) for k, v in items.items()}
         if set(obj) == {"$tuple"}:
+            if not isinstance(obj["$tuple"], list):
+                raise ValueError(f"its metadata has a malformed tuple {obj['$tuple']!r:.60}")
             return tuple(_unflatten(v, tensors) for v in obj["$tuple"])
         return {k: _unflatten(v, tensors) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -62,29 +75,43 @@ def atomic_save(path: Path, state: dict[str, Any]) -> None:
     tensors: dict[str, torch.Tensor] = {}
     skeleton = _flatten(state, "", tensors)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".safetensors")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={"format": FORMAT, "state": json.dumps(skeleton)})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".safetensors") as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT, "state": json.dumps(skeleton)})
 
 
 def load(path: Path) -> dict[str, Any]:
     """Read a checkpoint written by :func:`atomic_save`; a foreign or broken file is a GanforgeError."""
     from safetensors import safe_open
 
+    def unreadable(why: str) -> GanforgeError:
+        return GanforgeError(
+            f"{path} is not a readable ganforge checkpoint: {why}; use another checkpoint "
+            "(or delete this one)"
+        )
+
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
-        raise GanforgeError(f"{path} is not a readable checkpoint ({e}); use another one") from None
+        raise unreadable(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
     if meta.get("format") != FORMAT:
-        raise GanforgeError(f"{path} is a safetensors file but not a ganforge checkpoint")
-    return _unflatten(json.loads(meta["state"]), tensors)
+        raise unreadable(
+            f"a safetensors file without ganforge metadata (format {meta.get('format')!r})"
+        )
+    if "state" not in meta:
+        raise unreadable("its metadata has no 'state' entry")
+    try:
+        skeleton = json.loads(meta["state"])
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise unreadable(f"its metadata is not valid JSON ({e})") from None
+    try:
+        state = _unflatten(skeleton, tensors)
+    except (ValueError, RecursionError) as e:
+        raise unreadable(str(e) or type(e).__name__) from None
+    if not isinstance(state, dict):
+        raise unreadable(f"its state is a {type(state).__name__}, not a mapping")
+    return state
 
 
 def checkpoint_name(images_seen: int) -> str:

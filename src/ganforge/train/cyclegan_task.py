@@ -107,7 +107,7 @@ class CycleGANTask(I2ITask):
         loss = loss_y + loss_x  # disjoint parameters: one backward is each D's own gradient
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
-        out = {"d_loss": loss.detach(), **self._probs(real_y, fake_y, self.cfg.loss.name)}
+        out = {"d_loss": loss.detach(), **self._probs(real_y, fake_y, self.loss_name)}
         if measure:
             out["d_grad_norm"] = torch.stack([grad_norm(self.D_Y), grad_norm(self.D_X)]).norm()
         self.opt_d.step()
@@ -132,7 +132,7 @@ class CycleGANTask(I2ITask):
             # The L1 terms in full precision, whatever autocast computed the images in.
             a32, b32 = a.float(), b.float()
             cyc = R.cycle(a32, rec_a.float(), b32, rec_b.float())
-            loss = i2i.adv_weight * adv + i2i.lambda_cycle * cyc
+            loss = self.adv_weight * adv + i2i.lambda_cycle * cyc
             out = {"g_adv": adv.detach(), "cycle": cyc.detach()}
             if i2i.lambda_identity > 0:
                 idt = R.identity(a32, same_a.float(), b32, same_b.float())

@@ -234,3 +234,30 @@ def has_batch_norm(*modules: nn.Module) -> bool:
     return any(
         isinstance(m, nn.modules.batchnorm._BatchNorm) for mod in modules for m in mod.modules()
     )
+
+
+def distribute_task(task, launch: Launch, device: torch.device, cfg) -> list[str]:
+    """Route the task's training calls through DDP and shard its random draws (the contract in
+    train/gan_task.py); returns one-line notes about what differs from one process."""
+    rt, n, notes = cfg.runtime, launch.world_size, []
+    sync_bn = rt.sync_bn and device.type == "cuda"
+    if rt.sync_bn and not sync_bn:
+        notes.append(
+            "runtime.sync_bn: PyTorch's SyncBatchNorm needs CUDA (DDP rejects it on CPU); "
+            "batch norm uses each process's statistics"
+        )
+    elif not sync_bn and has_batch_norm(*task.nets.values()):
+        notes.append(
+            f"batch norm normalises over each process's {cfg.train.batch_size // n} "
+            "images (runtime.sync_bn=true on CUDA: over the global batch)"
+        )
+    wrap = ddp_wrapper(launch, device, sync_bn)
+    if hasattr(task, "wrap_for_distributed"):
+        task.wrap_for_distributed(wrap, shard_of(launch))
+    else:
+        average_gradients_on_step(task.optimizers, n)
+        notes.append(
+            f"{type(task).__name__} has no wrap_for_distributed: gradients are averaged "
+            "before each optimizer step and its random draws are not sharded"
+        )
+    return notes

@@ -2,10 +2,19 @@
 
 What it adds to the run folder::
 
-    metrics-eval.csv   images, one column per metric value, eval_s, protocol (hash of the protocol)
+    metrics-eval.csv   the training-time scores: images, one column per metric value, eval_s,
+                       protocol (its hash). The losses stay in metrics.csv, logged every log_every.
+    eval/protocol-<hash>.json
+                       the full protocol behind that hash, written at the first evaluation:
+                       extractor and weights SHA-256, sample counts, resize and quantisation, data
+                       set (with a hash of its pixels) and split, reference-statistics SHA-256,
+                       seeds, metric settings, ganforge version
     metrics.png        the metric curves over images (report/eval_curves.py)
     best.safetensors   a full checkpoint (the format of checkpoints/) from the evaluation where
                        ``train.best_metric`` was best; ``load_run(run, checkpoint="best")`` opens it
+
+``run.json`` ("eval") sums it up: the best value and where, and the protocol hash, file,
+extractor weights SHA-256 and reference-statistics SHA-256.
 
 The scores come from ``ganforge.evaluation`` with the protocol of ``ganforge eval``; only the sample
 count differs (``train.eval_n``, small so that evaluating costs little next to training; biased
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import time
 from pathlib import Path
@@ -38,6 +48,7 @@ from ganforge.evaluation import (
     check_sample_count,
     direction,
     is_toy,
+    jsonable,
     parse_metrics,
     protocol_hash,
     reported_names,
@@ -49,6 +60,7 @@ if TYPE_CHECKING:
     from ganforge.config import Config
 
 CSV_NAME, PLOT_NAME, BEST_NAME = "metrics-eval.csv", "metrics.png", "best.safetensors"
+PROTOCOL_DIR = "eval"  # protocol-<hash>.json, beside ``ganforge eval``'s results
 SEED = 0  # one fixed sample set for every evaluation of every run
 
 
@@ -95,6 +107,7 @@ class TrainingEval:
         self._extractor: Any = None
         self._real: Any = None
         self._reference: Any = None
+        self.protocol: dict[str, Any] | None = None  # hash, file, extractor and reference SHA-256
 
     # ------------------------------------------------------------------ when and what
     def due(self, prev: int, now: int) -> bool:
@@ -137,7 +150,7 @@ class TrainingEval:
         values = result["metrics"]
         row = {"images": images_seen, **{c: values.get(c) for c in self.columns}}
         row["eval_s"] = time.perf_counter() - t0
-        row["protocol"] = protocol_hash(result["protocol"])
+        row["protocol"] = self.record_protocol(result["protocol"], run_dir)
         with open(run_dir / CSV_NAME, "a") as f:
             f.write(",".join(_cell(row.get(c)) for c in self.header) + "\n")
         improved = self.update_best(float(values[self.best_metric]), images_seen)
@@ -147,6 +160,24 @@ class TrainingEval:
         if png is not None:
             atomic_write_bytes(run_dir / PLOT_NAME, png)
         return improved
+
+    def record_protocol(self, protocol: dict[str, Any], run_dir: Path) -> str:
+        """Write eval/protocol-<hash>.json unless it is there; returns the hash."""
+        digest = protocol_hash(protocol)
+        rel = f"{PROTOCOL_DIR}/protocol-{digest}.json"
+        known = self.protocol is not None and self.protocol["hash"] == digest
+        if not (known and (run_dir / rel).is_file()):
+            (run_dir / PROTOCOL_DIR).mkdir(exist_ok=True)
+            text = json.dumps(jsonable({"hash": digest, **protocol}), indent=2) + "\n"
+            atomic_write_bytes(run_dir / rel, text.encode())
+            self.protocol = {
+                "hash": digest,
+                "file": rel,
+                "extractor": protocol.get("extractor"),
+                "weights_sha256": protocol.get("weights_sha256"),
+                "reference_sha256": protocol.get("reference_sha256"),
+            }
+        return digest
 
     def update_best(self, value: float, images_seen: int) -> bool:
         if not math.isfinite(value):
@@ -180,12 +211,19 @@ class TrainingEval:
         atomic_write_bytes(path, buf.getvalue().encode())
 
     def state_dict(self) -> dict[str, Any]:
-        return {"metric": self.best_metric, "best": self.best, "best_images": self.best_images}
+        return {
+            "metric": self.best_metric,
+            "best": self.best,
+            "best_images": self.best_images,
+            "protocol": self.protocol,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         # A best of another metric (best_metric changed on resume) says nothing about this one.
         if state.get("metric") == self.best_metric:
             self.best, self.best_images = state.get("best"), state.get("best_images")
+        # Shown in run.json until the first evaluation after resuming re-records it.
+        self.protocol = state.get("protocol")
 
     def summary(self) -> dict[str, Any]:
         """What run.json records."""
@@ -198,6 +236,8 @@ class TrainingEval:
             "every": self.every,
             "n": self.n,
             "features": self.features,
+            "log": CSV_NAME,
+            "protocol": self.protocol,
         }
 
 

@@ -43,22 +43,33 @@ from ganforge.losses.penalties import (
     r1_penalty,
 )
 from ganforge.models import build_discriminator, build_generator
+from ganforge.models.spectral_norm import power_iteration_, spectral_layers
 from ganforge.train.compiled import compile_modules
 from ganforge.train.distributed import Shard
 
 
-def make_optimizer(params: Any, cfg: OptimConfig) -> torch.optim.Optimizer:
+def make_optimizer(
+    params: Any, cfg: OptimConfig, capturable: bool = False
+) -> torch.optim.Optimizer:
     """Adam or RMSprop. Adam on CUDA uses the fused kernel: one launch for all parameters, and a
     GradScaler (fp16) then skips its per-step host sync, since the kernel reads the scale and the
-    inf flag on the device. Elsewhere the multi-tensor (foreach) implementation."""
+    inf flag on the device. Elsewhere the multi-tensor (foreach) implementation. ``capturable``
+    keeps the step counts on the device, as a CUDA graph of the step needs (train/cuda_graph.py)."""
     params = list(params)
     if cfg.name == "adam":
         on_cuda = all(p.is_cuda for p in params)
         kind = {"fused": True} if on_cuda else {"foreach": True}
         return torch.optim.Adam(
-            params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **kind
+            params,
+            lr=cfg.lr,
+            betas=tuple(cfg.betas),
+            weight_decay=cfg.weight_decay,
+            capturable=capturable,
+            **kind,
         )
-    return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+    return torch.optim.RMSprop(
+        params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True, capturable=capturable
+    )
 
 
 class GANTask:
@@ -67,20 +78,31 @@ class GANTask:
     ema_targets = ("G",)
 
     def __init__(
-        self, cfg: Config, num_classes: int, device: torch.device, precision: str = "fp32"
+        self,
+        cfg: Config,
+        num_classes: int,
+        device: torch.device,
+        precision: str = "fp32",
+        capturable: bool = False,
     ) -> None:
         self.cfg = cfg
         self.device = device
         self.num_classes = num_classes if cfg.model.conditional != "none" else 0
         self.G = build_generator(cfg, num_classes).to(device)
         self.D = build_discriminator(cfg, num_classes).to(device)
-        self.channels_last = cfg.runtime.channels_last and not cfg.data.is_toy
+        # With torch.compile the layouts are inductor's to choose (its layout optimisation);
+        # channels_last weights also trip its convolution-backward stride checks on CUDA.
+        self.channels_last = (
+            cfg.runtime.channels_last and not cfg.data.is_toy and not cfg.runtime.compile
+        )
         if self.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
         fp16 = precision == "fp16"
-        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim)
-        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
+        self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim, capturable)
+        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim, capturable)
+        # Spectral norm's power iteration runs once per update of each network (models/spectral_norm.py).
+        self._sn_g, self._sn_d = spectral_layers(self.G), spectral_layers(self.D)
         self.d_loss_fn, self.g_loss_fn = LOSSES[cfg.loss.name]
         self.real_target = 1.0 - cfg.loss.label_smoothing
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
@@ -89,6 +111,8 @@ class GANTask:
         self._fake: tuple[Tensor, Tensor | None] | None = None
         self.d_steps = 0
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+        # Autocast's cache of low-precision weights must be off inside a CUDA graph capture.
+        self.autocast_cache = not capturable
         # float16 gradients underflow without loss scaling; disabled scalers are pass-throughs.
         self.scaler_d = torch.amp.GradScaler(device.type, enabled=fp16)
         self.scaler_g = torch.amp.GradScaler(device.type, enabled=fp16)
@@ -132,7 +156,9 @@ class GANTask:
     def autocast(self) -> contextlib.AbstractContextManager:
         if self.amp_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+        return torch.autocast(
+            self.device.type, dtype=self.amp_dtype, cache_enabled=self.autocast_cache
+        )
 
     def noise(self, n: int, gen: torch.Generator) -> Tensor:
         """z for ``n`` local samples: this rank's slice of the global batch's draw."""
@@ -151,6 +177,9 @@ class GANTask:
         real, y = batch
         y = self._labels(y)
         lc = self.cfg.loss
+        power_iteration_(self._sn_d)
+        if self.reuse_fake:  # this step's G forward is the one the G update differentiates
+            power_iteration_(self._sn_g)
         z = self.noise(real.shape[0], gen)
         use_r1 = lc.r1_gamma > 0 and self.d_steps % lc.r1_every == 0
         if use_r1:
@@ -202,6 +231,8 @@ class GANTask:
         """One generator update with D frozen."""
         real, y = batch
         y = self._labels(y)
+        if not self.reuse_fake:
+            power_iteration_(self._sn_g)
         self.D.requires_grad_(False)
         try:
             with self.autocast():

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import Config
+from ganforge.config_i2i import adv_weight_of, gan_loss_of
 from ganforge.data.dataset import ImageData
 from ganforge.data.domains import apply_crops, center_plan, plan_crops
 from ganforge.data.loader import to_model_range
@@ -55,7 +56,10 @@ class I2ITask:
             )
         self.hflip = cfg.data.hflip
         self.channels_last = cfg.runtime.channels_last
-        self.d_loss_fn, self.g_loss_fn = LOSSES[cfg.loss.name]
+        # The paper defaults a config leaves open (loss "auto", adv_weight -1), resolved once.
+        self.loss_name = gan_loss_of(cfg)
+        self.adv_weight = adv_weight_of(cfg)
+        self.d_loss_fn, self.g_loss_fn = LOSSES[self.loss_name]
         self.real_target = 1.0 - cfg.loss.label_smoothing
         self.notes: list[str] = []
         self.amp_dtype = torch.bfloat16 if precision == "bf16" else None

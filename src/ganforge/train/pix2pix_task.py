@@ -11,6 +11,11 @@ D's objective divided by 2 "which slows down the rate at which D learns relative
 
 Logged (metrics.csv): d_loss (before the halving), g_loss (the full G objective), g_adv, l1, and
 every ``log_every`` images the PSNR / SSIM of the batch's outputs against their targets.
+
+Deviation: the paper keeps dropout (and test-batch statistics) at inference; ``translate``, ``eval``
+and ``export`` run G in eval mode, deterministic per image (see ``ganforge/inference.py``).
+The adversarial weight is ``config_i2i.adv_weight_of`` (1 unless set; 0 gives the L1-only
+ablation of the paper's table 1).
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ class Pix2PixTask(I2ITask):
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         self.opt_d.zero_grad(set_to_none=True)
         (0.5 * adv).backward()  # "we divide the objective by 2 while optimizing D" (sec. 3.3)
-        out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.cfg.loss.name)}
+        out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.loss_name)}
         if measure:
             out["d_grad_norm"] = grad_norm(self.D)
         self.opt_d.step()
@@ -96,7 +101,7 @@ class Pix2PixTask(I2ITask):
             adv = self.g_loss_fn(logits)
             l1 = R.l1(fake.float(), b.float())
             i2i = self.cfg.i2i
-            loss = i2i.adv_weight * adv + i2i.lambda_l1 * l1
+            loss = self.adv_weight * adv + i2i.lambda_l1 * l1
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
         finally:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 
-def lr_factor(kind: str, images_seen: int, total_images: int) -> float:
-    """constant: 1. linear: 1 for the first half, then linearly to 0 (CycleGAN's schedule, Zhu et
+def lr_factor(kind: str, images_seen: int, total_images: int, start: int = 0) -> float:
+    """The learning-rate multiplier after ``images_seen`` images of a run of ``total_images``.
+
+    constant: 1. linear: 1 for the first half, then linearly to 0 (CycleGAN's schedule, Zhu et
     al. 2017, section 7, expressed in images). step: 1, then 0.1 for the second half (SRGAN's
-    1e-4 -> 1e-5, Ledig et al. 2017, section 3.2)."""
-    if kind == "constant":
+    1e-4 -> 1e-5, Ledig et al. 2017, section 3.2). The halves are those of [start, total]: a phase
+    before ``start`` (SRGAN's MSE pre-training of the SRResNet) runs at 1.
+    """
+    if kind == "constant" or images_seen < start:
         return 1.0
-    half = total_images / 2
+    half = start + (total_images - start) / 2
     if kind == "step":
         return 1.0 if images_seen < half else 0.1
     if images_seen <= half:

@@ -3,7 +3,8 @@ Generative Adversarial Network" (CVPR, arXiv:1609.04802).
 
 Perceptual loss (eq. 3): l^SR = l^SR_X + 10^-3 l^SR_Gen, a content loss plus the adversarial loss
 -log D(G(I^LR)) (eq. 6, the non-saturating form: loss.name=nonsaturating) weighted by
-``i2i.adv_weight`` = 1e-3. Content losses (``i2i.content_loss``):
+``i2i.adv_weight`` (1e-3 unless set: ``config_i2i.adv_weight_of``). Content losses
+(``i2i.content_loss``):
 
 - vgg: the MSE between VGG19 feature maps phi_{i,j} of G(I^LR) and I^HR (eq. 5), features rescaled
   by 1/12.75 as in section 3.2 ("SRGAN-VGG54" with vgg_layer=5_4). Needs the ImageNet weights,
@@ -14,7 +15,10 @@ Perceptual loss (eq. 3): l^SR = l^SR_X + 10^-3 l^SR_Gen, a content loss plus the
 
 Section 3.2: G is first trained alone on pixel MSE (SRResNet) and used to initialise the GAN; here
 the first ``i2i.pretrain_images`` images do that (no D step, only the G phase on MSE), then the
-adversarial phase follows in the same run. lr 1e-4, then 1e-5 (train.lr_schedule=step).
+adversarial phase follows in the same run, for ``train.images - i2i.pretrain_images`` images. The
+pre-training length is ``cfg.i2i.pretrain_images`` (0 for every other task), also exposed as
+``SRGANTask.pretrain_images``. The paper trains SRResNet for 10^6 updates and the GAN for 10^5 at
+lr 1e-4 then 10^5 at 1e-5 (train.lr_schedule=step); the srgan-x4 preset pre-trains 10^5 updates.
 Batches: random HR crops of ``data.resolution``, the LR input their bicubic downscale by
 ``i2i.scale`` (data/sr.py), made per batch on the training device.
 """
@@ -60,6 +64,7 @@ class SRGANTask(I2ITask):
 
             self.vgg = fetch_vgg19(cache_dir(cfg.data), cfg.data.download, cfg.i2i.vgg_layer)
             self._place(self.vgg)
+        self.pretrain_images = cfg.i2i.pretrain_images  # images of MSE-only training of G
         self.images_seen = 0  # decides the pre-training phase
         self._fake: Tensor | None = None
         self._pretraining = False
@@ -96,7 +101,7 @@ class SRGANTask(I2ITask):
     # ------------------------------------------------------------------ phases
     def d_step(self, batch: Batch, gen: torch.Generator, measure: bool) -> dict[str, Tensor]:
         lr, hr = batch
-        self._pretraining = self.images_seen < self.cfg.i2i.pretrain_images
+        self._pretraining = self.images_seen < self.pretrain_images
         self.images_seen += hr.shape[0]
         if self._pretraining:
             return {}  # SRResNet pre-training: G alone, in the G step
@@ -108,7 +113,7 @@ class SRGANTask(I2ITask):
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         self.opt_d.zero_grad(set_to_none=True)
         adv.backward()
-        out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.cfg.loss.name)}
+        out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.loss_name)}
         if measure:
             out["d_grad_norm"] = grad_norm(self.D)
         self.opt_d.step()
@@ -147,7 +152,7 @@ class SRGANTask(I2ITask):
                         fake = self.G(lr)
                     adv = self.g_loss_fn(self.D(fake).float())
                 content = self._content(fake, hr)
-                loss = content + self.cfg.i2i.adv_weight * adv
+                loss = content + self.adv_weight * adv
                 self.opt_g.zero_grad(set_to_none=True)
                 loss.backward()
             finally:

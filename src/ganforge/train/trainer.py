@@ -1,31 +1,18 @@
 """The training loop: explicit D and G phases, progress counted in images, exact resume.
 
 One iteration = ``n_critic`` discriminator steps (each on a fresh real batch) then one generator
-step, then the EMA update. Scalars stay on the device and are summed; they are read (one host sync)
-only every ``log_every`` images, which is also when NaN/inf is detected.
+step, then the EMA update (``Trainer._iteration``). Scalars stay on the device and are summed; they
+are read (one host sync) only every ``log_every`` images, which is also when NaN/inf is detected.
+With ``runtime.cuda_graphs`` on a GPU the iteration is captured once and replayed
+(train/cuda_graph.py); the eager iteration is its reference twin.
 
-Run folder (``out_dir/DATE-NAME``)::
-
-    config.yaml          the resolved config (what --resume reads back)
-    data_report.json     what was loaded, what was skipped and why
-    metrics.csv          images, losses, D(x), D(G(z)), gradient norms, lr, img/s
-    samples/             reals.png and a grid on fixed noise every sample_every images
-    losses.png           loss curves, redrawn with every grid
-    checkpoints/         ckpt-<images>.safetensors, the last keep_checkpoints of them
-    metrics-eval.csv     with train.eval_every: scores of the EMA generator (train/evaluation.py),
-    metrics.png          their curves, and best.safetensors, the checkpoint of the best score
-    run.json             status (running/finished/interrupted/failed), timing, versions, notes
-    tensorboard/         events, when tensorboard is installed
-
-Under torchrun (train/distributed.py) every process trains its slice of each global batch and rank 0
-alone writes the folder; scalars are averaged over the processes at log steps only.
+What the run folder holds is listed in train/run_folder.py. Under torchrun (train/distributed.py)
+every process trains its slice of each global batch and rank 0 alone writes the folder; scalars are
+averaged over the processes at log steps only.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import math
 import signal
 import threading
 import time
@@ -33,19 +20,23 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
+from torch import Tensor
 
 import ganforge
-from ganforge.config import Config, config_from_dict, parse_override
+from ganforge.config import Config, load_run_config
 from ganforge.data.dataset import ImageData
 from ganforge.data.loader import IndexSampler, to_model_range
 from ganforge.errors import GanforgeError
-from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.train import checkpoint as ckpt
 from ganforge.train import distributed
+from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
 from ganforge.train.evaluation import BEST_NAME, TrainingEval
+from ganforge.train.optim_state import load_optimizer, portable
+from ganforge.train.run_folder import RunFolder, new_run_path
 from ganforge.train.runtime import choose_precision
+from ganforge.train.samples import save_fakes, save_reals
+from ganforge.train.scalars import ScalarSums
 from ganforge.train.schedules import ema_beta, lr_factor
 from ganforge.train.tasks import build_task, load_task_data
 
@@ -65,10 +56,6 @@ COLUMNS = [
     "img_per_s",
     "wall_s",
 ]
-
-
-def _write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
 
 
 class Trainer:
@@ -109,13 +96,18 @@ class Trainer:
         # Tasks may log more than the GAN columns (image-to-image: l1, psnr, ssim, cycle, ...).
         extra = getattr(self.task, "log_columns", ())
         self.columns = COLUMNS + [c for c in extra if c not in COLUMNS]
-        self._distribute()
+        if self.launch.distributed:
+            self._notes += distributed.distribute_task(self.task, self.launch, self.device, cfg)
         self.ema = (
             {k: EMA(self.task.nets[k]) for k in self.task.ema_targets}
             if (cfg.train.ema_halflife > 0)
             else {}
         )
-        self.sampler = IndexSampler(len(self.data), cfg.train.batch_size, cfg.train.seed)
+        # Image-to-image tasks cut their own batches (pairs, two domains, LR/HR crops).
+        self.is_gan = cfg.model.task == "gan"
+        self.sampler = IndexSampler(
+            len(self.data), cfg.train.batch_size, cfg.train.seed, self.device
+        )
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
         # Data lives on the training device when it fits (always the case on CPU).
         self.images = self.data.images.to(self.device)
@@ -123,63 +115,42 @@ class Trainer:
         self.images_seen = 0
         self.g_steps = 0
         self.wall_time = 0.0
-        self._acc: dict[str, torch.Tensor] = {}
-        self._acc_n: dict[str, int] = {}
+        self.scalars = ScalarSums()
         self._last_log = (0, time.perf_counter())
-        self._tb: Any = None
         self._bar: Any = None
         self._stop_signal: int | None = None
         self._stop_agreed = False  # under torchrun: every rank saw a stop request at a sync point
         self._synced_at = -1
         self.status = "new"
+        self._graphs: GraphedIterations | None = None
+        self._use_graph = False
+        if rt.cuda_graphs:
+            problem = graph_problem(
+                self.device,
+                self.launch.world_size,
+                self.precision,
+                cfg.model.task,
+                cfg.loss.r1_every if cfg.loss.r1_gamma > 0 else 1,
+                rt.compile,
+            )
+            self._use_graph = problem is None
+            if problem:
+                self._notes.append(f"runtime.cuda_graphs: {problem}; running eagerly")
         # Rank 0 names the run folder (its clock, its view of the folders) for every rank.
         self.run_dir = (
             Path(run_dir)
             if run_dir
-            else distributed.broadcast_object(self.launch, self._new_run_dir())
+            else distributed.broadcast_object(self.launch, new_run_path(cfg.out_dir, cfg.name))
         )
+        self.folder = RunFolder(self.run_dir, self.is_main, rt.tensorboard)
         self.fixed = self.task.fixed_inputs(cfg.train.grid_size, cfg.train.seed)
         self.evaluation = TrainingEval(cfg) if cfg.train.eval_every > 0 else None
 
     # ------------------------------------------------------------------ construction helpers
     @property
     def notes(self) -> list[str]:
-        """One-line notes about runtime fallbacks (precision, compile, distributed)."""
+        """One-line notes about runtime fallbacks (precision, compile, graphs, distributed)."""
         return self._notes + list(getattr(self.task, "notes", []))
-
-    def _distribute(self) -> None:
-        """Under torchrun: the task's training calls through DDP, random draws sharded."""
-        if not self.launch.distributed:
-            return
-        rt, n = self.cfg.runtime, self.launch.world_size
-        sync_bn = rt.sync_bn and self.device.type == "cuda"
-        if rt.sync_bn and not sync_bn:
-            self._notes.append(
-                "runtime.sync_bn: PyTorch's SyncBatchNorm needs CUDA (DDP rejects it on CPU); "
-                "batch norm uses each process's statistics"
-            )
-        elif not sync_bn and distributed.has_batch_norm(*self.task.nets.values()):
-            self._notes.append(
-                f"batch norm normalises over each process's {self.cfg.train.batch_size // n} "
-                "images (runtime.sync_bn=true on CUDA: over the global batch)"
-            )
-        wrap = distributed.ddp_wrapper(self.launch, self.device, sync_bn)
-        if hasattr(self.task, "wrap_for_distributed"):
-            self.task.wrap_for_distributed(wrap, self.shard)
-        else:
-            distributed.average_gradients_on_step(self.task.optimizers, n)
-            self._notes.append(
-                f"{type(self.task).__name__} has no wrap_for_distributed: gradients are averaged "
-                "before each optimizer step and its random draws are not sharded"
-            )
-
-    def _new_run_dir(self) -> Path:
-        stamp = _dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-        base = Path(self.cfg.out_dir) / f"{stamp}-{self.cfg.name}"
-        path, i = base, 1
-        while path.exists():
-            path, i = Path(f"{base}-{i}"), i + 1
-        return path
 
     @classmethod
     def resume(
@@ -187,17 +158,7 @@ class Trainer:
     ) -> Trainer:
         """Continue a run from its newest checkpoint. Overrides may change e.g. train.images."""
         run_dir = Path(run_dir)
-        cfg_path = run_dir / "config.yaml"
-        if not cfg_path.is_file():
-            raise GanforgeError(f"{run_dir} is not a ganforge run folder (no config.yaml)")
-        tree = yaml.safe_load(cfg_path.read_text())
-        for key, value in map(parse_override, overrides or []):
-            node = tree
-            *parents, last = key.split(".")
-            for p in parents:
-                node = node.setdefault(p, {})
-            node[last] = value
-        cfg = config_from_dict(tree)
+        cfg = load_run_config(run_dir, overrides)
         found = ckpt.list_checkpoints(run_dir / "checkpoints")
         if not found:
             raise GanforgeError(
@@ -213,7 +174,7 @@ class Trainer:
         state: dict[str, Any] = {
             "nets": {k: m.state_dict() for k, m in self.task.nets.items()},
             "ema": {k: e.model.state_dict() for k, e in self.ema.items()},
-            "optim": {k: o.state_dict() for k, o in self.task.optimizers.items()},
+            "optim": {k: portable(o.state_dict()) for k, o in self.task.optimizers.items()},
             "rng": {"torch": torch.get_rng_state(), "noise": self.gen.get_state()},
             "sampler": self.sampler.state_dict(),
             "task": self.task.extra_state(),
@@ -222,7 +183,7 @@ class Trainer:
                 "g_steps": self.g_steps,
                 "wall_time": self.wall_time,
             },
-            "acc": {"sum": dict(self._acc), "n": dict(self._acc_n)},
+            "acc": self.scalars.state_dict(),
             "meta": {
                 "ganforge": ganforge.__version__,
                 "model": self.cfg.to_dict()["model"],
@@ -249,24 +210,23 @@ class Trainer:
             for k, e in self.ema.items():
                 e.model.load_state_dict(state["ema"][k])
             for k, o in self.task.optimizers.items():
-                o.load_state_dict(state["optim"][k])
+                load_optimizer(o, state["optim"][k])
             self.sampler.load_state_dict(state["sampler"])
-        except (KeyError, RuntimeError, ValueError) as e:
+            self.task.load_extra_state(state["task"])
+            self.gen.set_state(state["rng"]["noise"])
+            torch.set_rng_state(state["rng"]["torch"])
+            if "cuda" in state["rng"] and self.device.type == "cuda":
+                torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+            prog = state["progress"]
+            self.images_seen, self.g_steps = prog["images_seen"], prog["g_steps"]
+            self.wall_time = prog["wall_time"]
+            self.scalars.load_state_dict(state["acc"], self.device)
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:
             first = str(e).strip().splitlines()[0][:300]
             raise GanforgeError(
                 f"checkpoint {path} does not match this run's model/data ({first}); "
                 "resume it with the config it was trained with"
             ) from None
-        self.task.load_extra_state(state["task"])
-        torch.set_rng_state(state["rng"]["torch"])
-        self.gen.set_state(state["rng"]["noise"])
-        if "cuda" in state["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
-        prog = state["progress"]
-        self.images_seen, self.g_steps = prog["images_seen"], prog["g_steps"]
-        self.wall_time = prog["wall_time"]
-        self._acc = {k: v.to(self.device) for k, v in state["acc"]["sum"].items()}
-        self._acc_n = dict(state["acc"]["n"])
         if self.evaluation is not None:
             self.evaluation.load_state_dict(state.get("eval", {}))
         self._set_lr()
@@ -283,25 +243,9 @@ class Trainer:
 
     # ------------------------------------------------------------------ run folder
     def _prepare_run_dir(self) -> None:
-        if not self.is_main:
-            return
-        (self.run_dir / "samples").mkdir(parents=True, exist_ok=True)
-        cfg_file = self.run_dir / "config.yaml"
-        _write_text(cfg_file, self.cfg.to_yaml())
-        _write_text(
-            self.run_dir / "data_report.json", json.dumps(self.data.report, indent=2) + "\n"
-        )
-        metrics = self.run_dir / "metrics.csv"
-        if self.images_seen == 0 or not metrics.exists():
-            _write_text(metrics, ",".join(self.columns) + "\n")
-        else:
-            # Rows logged after the checkpoint we resumed from are replayed: drop them.
-            rows = metrics.read_text().splitlines()
-            keep = [rows[0]] + [
-                r for r in rows[1:] if r and int(r.split(",")[0]) <= self.images_seen
-            ]
-            _write_text(metrics, "\n".join(keep) + "\n")
-        if self.evaluation is not None:
+        data_report = self.data.report
+        self.folder.prepare(self.cfg.to_yaml(), data_report, self.columns, self.images_seen)
+        if self.evaluation is not None and self.is_main:
             self.evaluation.prepare(self.run_dir, self.images_seen)
         if self.images_seen == 0:
             self._save_samples("reals")
@@ -310,34 +254,45 @@ class Trainer:
         self.status = status
         if not self.is_main:
             return
-        info = {
-            "status": status,
-            "name": self.cfg.name,
-            "images_seen": self.images_seen,
-            "images_total": self.cfg.train.images,
-            "g_steps": self.g_steps,
-            "wall_time_s": round(self.wall_time, 2),
-            "img_per_s": round(self.images_seen / self.wall_time, 1) if self.wall_time else None,
-            "device": str(self.device),
-            "world_size": self.launch.world_size,
-            "precision": self.precision,
-            "compile": self.cfg.runtime.compile,
-            "notes": self.notes,
-            "ganforge": ganforge.__version__,
-            "torch": torch.__version__,
-            "checkpoints": [p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")],
-            **({"eval": self.evaluation.summary()} if self.evaluation is not None else {}),
-            **extra,
-        }
-        _write_text(self.run_dir / "run.json", json.dumps(info, indent=2) + "\n")
+        self.folder.write_status(
+            {
+                "status": status,
+                "name": self.cfg.name,
+                "images_seen": self.images_seen,
+                "images_total": self.cfg.train.images,
+                "g_steps": self.g_steps,
+                "wall_time_s": round(self.wall_time, 2),
+                "img_per_s": round(self.images_seen / self.wall_time, 1)
+                if self.wall_time
+                else None,
+                "device": str(self.device),
+                "world_size": self.launch.world_size,
+                "precision": self.precision,
+                "compile": self.cfg.runtime.compile,
+                "cuda_graphs": self._use_graph,
+                "notes": self.notes,
+                "ganforge": ganforge.__version__,
+                "torch": torch.__version__,
+                "checkpoints": [
+                    p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")
+                ],
+                **({"eval": self.evaluation.summary()} if self.evaluation is not None else {}),
+                **extra,
+            }
+        )
 
-    # ------------------------------------------------------------------ the loop
-    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        if hasattr(self.task, "make_batch"):  # image-to-image tasks cut pairs, domains, LR/HR
+    # ------------------------------------------------------------------ one iteration
+    def _indices(self) -> Tensor | None:
+        """(n_critic, B_local) data indices of the next iteration: the global draws, this rank's
+        slice (train/distributed.py). None for tasks that cut their own batches."""
+        if not self.is_gan:
+            return None
+        n = self.cfg.train.n_critic
+        return torch.stack([self.shard.take(self.sampler.next()) for _ in range(n)])
+
+    def _batch(self, idx: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        if idx is None:
             return self.task.make_batch(self.gen)
-        # Global draws, this rank's slice (train/distributed.py). non_blocking: a copy from
-        # pageable memory that does not wait for the queued GPU work.
-        idx = self.shard.take(self.sampler.next()).to(self.device, non_blocking=True)
         x = self.images[idx]
         y = None if self.labels is None else self.labels[idx]
         if self.data.is_image:
@@ -350,46 +305,72 @@ class Trainer:
                 x = x.contiguous(memory_format=torch.channels_last)
         return x, y
 
+    def _iteration(
+        self, idx: Tensor | None, beta: float | Tensor, measure: bool
+    ) -> tuple[dict[str, Tensor], dict[str, int]]:
+        """n_critic D steps, one G step, the EMA update: the scalars (D's summed over its steps)
+        and how many steps each sums. Device work only, so it can be captured in a CUDA graph."""
+        out: dict[str, Tensor] = {}
+        counts: dict[str, int] = {}
+        # 1. discriminator phase: n_critic steps, each on a fresh real batch
+        for i in range(self.cfg.train.n_critic):
+            batch = self._batch(None if idx is None else idx[i])
+            for k, v in self.task.d_step(batch, self.gen, measure).items():
+                out[k] = out[k] + v if k in out else v
+                counts[k] = counts.get(k, 0) + 1
+        # 2. generator phase (D frozen)
+        for k, v in self.task.g_step(batch, self.gen, measure).items():
+            out[k], counts[k] = v, 1
+        # 3. EMA of G
+        for e in self.ema.values():
+            e.update(beta)
+        return out, counts
+
+    def _run_iteration(self, measure: bool) -> None:
+        """The next iteration, eagerly or through its CUDA graph; its scalars go to the log sums."""
+        tc = self.cfg.train
+        idx = self._indices()
+        beta = ema_beta(
+            tc.batch_size * tc.n_critic, self.images_seen, tc.ema_halflife, tc.ema_rampup
+        )
+        if self._graphs is not None:
+            out, counts = self._graphs(idx, beta)
+        else:
+            out, counts = self._iteration(idx, beta, measure)
+        self.scalars.add(out, counts)
+
     def _set_lr(self) -> None:
-        f = lr_factor(self.cfg.train.lr_schedule, self.images_seen, self.cfg.train.images)
+        start = self.cfg.i2i.pretrain_images if self.cfg.model.task == "srgan" else 0
+        f = lr_factor(self.cfg.train.lr_schedule, self.images_seen, self.cfg.train.images, start)
         for opt, oc in ((self.task.opt_g, self.cfg.g_optim), (self.task.opt_d, self.cfg.d_optim)):
             for group in opt.param_groups:
-                group["lr"] = oc.lr * f
+                if isinstance(group["lr"], Tensor):  # a CUDA graph reads it on the device
+                    group["lr"].fill_(oc.lr * f)
+                else:
+                    group["lr"] = oc.lr * f
 
-    def _accumulate(self, out: dict[str, torch.Tensor]) -> None:
-        for k, v in out.items():
-            self._acc[k] = self._acc[k] + v if k in self._acc else v.clone()
-            self._acc_n[k] = self._acc_n.get(k, 0) + 1
-
+    # ------------------------------------------------------------------ logging
     def _check_finite(self) -> None:
-        if not self._acc:
+        bad = self.scalars.non_finite()  # one host sync, only at log/checkpoint time
+        if not bad:
             return
-        values = torch.stack([v.float() for v in self._acc.values()])
-        if not bool(torch.isfinite(values).all()):  # one host sync, only at log/checkpoint time
-            bad = [k for k, v in self._acc.items() if not math.isfinite(float(v))]
-            last = ckpt.list_checkpoints(self.run_dir / "checkpoints")
-            keep = (
-                f"the last good checkpoint is {last[-1]}" if last else "no checkpoint was written"
-            )
-            self._write_status("failed", error=f"non-finite {', '.join(bad)}")
-            raise GanforgeError(
-                f"{', '.join(bad)} became NaN/inf before image {self.images_seen} "
-                f"(generator step {self.g_steps}); {keep}; lower the learning rates or add a penalty"
-            )
+        last = ckpt.list_checkpoints(self.run_dir / "checkpoints")
+        keep = f"the last good checkpoint is {last[-1]}" if last else "no checkpoint was written"
+        self._write_status("failed", error=f"non-finite {', '.join(bad)}")
+        raise GanforgeError(
+            f"{', '.join(bad)} became NaN/inf before image {self.images_seen} "
+            f"(generator step {self.g_steps}); {keep}; lower the learning rates or add a penalty"
+        )
 
     def _sync(self) -> None:
-        """Under torchrun, at log and checkpoint steps only: average the accumulated scalars over
-        the ranks and agree on stopping, in one all_reduce. A NaN on any rank reaches every rank's
+        """Under torchrun, at log and checkpoint steps only: average the summed scalars over the
+        ranks and agree on stopping, in one all_reduce. A NaN on any rank reaches every rank's
         sums, so all take the same decision; a Ctrl-C takes effect at the next of these points."""
         if not self.launch.distributed or self._synced_at == self.images_seen:
             return
         self._synced_at = self.images_seen
-        keys = sorted(self._acc)
-        flag = torch.tensor([float(self._stop_signal is not None)], device=self.device)
-        parts = [torch.stack([self._acc[k].float() for k in keys])] if keys else []
-        vec = distributed.all_reduce_sum(self.launch, torch.cat([*parts, flag]))
-        self._acc = {k: vec[i] / self.launch.world_size for i, k in enumerate(keys)}
-        self._stop_agreed = bool(vec[-1] > 0)
+        stop = self._stop_signal is not None
+        self._stop_agreed = self.scalars.all_reduce(self.launch, stop, self.device)
 
     def _stopping(self) -> bool:
         """One process: at once. Under torchrun: once the ranks agreed (at a log/checkpoint step)."""
@@ -402,84 +383,41 @@ class Trainer:
         self._check_finite()
         now = time.perf_counter()
         seen0, t0 = self._last_log
-        row: dict[str, Any] = {k: float(self._acc[k]) / self._acc_n[k] for k in self._acc}
+        row: dict[str, Any] = self.scalars.means()
         row.update(
             images=self.images_seen,
             g_steps=self.g_steps,
-            lr_g=self.task.opt_g.param_groups[0]["lr"],
-            lr_d=self.task.opt_d.param_groups[0]["lr"],
+            lr_g=float(self.task.opt_g.param_groups[0]["lr"]),
+            lr_d=float(self.task.opt_d.param_groups[0]["lr"]),
             img_per_s=(self.images_seen - seen0) / max(now - t0, 1e-9),
             wall_s=self.wall_time,
         )
-        self._acc, self._acc_n = {}, {}
         self._last_log = (self.images_seen, now)
         if not self.is_main:
             return
-        line = ",".join(
-            ""
-            if row.get(c) is None
-            else (f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]))
-            for c in self.columns
-        )
-        with open(self.run_dir / "metrics.csv", "a") as f:
-            f.write(line + "\n")
+        self.folder.append_metrics(row, self.columns)
         if self._bar is not None:
             self._bar.set_postfix(
                 d=f"{row.get('d_loss', float('nan')):.3f}",
                 g=f"{row.get('g_loss', float('nan')):.3f}",
                 ips=f"{row['img_per_s']:.0f}",
             )
-        self._tensorboard(row)
-
-    def _tensorboard(self, row: dict[str, Any]) -> None:
-        if not self.cfg.runtime.tensorboard:
-            return
-        if self._tb is None:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-            except ImportError:
-                self.cfg.runtime.tensorboard = False
-                return
-            self._tb = SummaryWriter(str(self.run_dir / "tensorboard"))
-        for k, v in row.items():
-            if k not in ("images", "g_steps") and v is not None:
-                self._tb.add_scalar(k, v, self.images_seen)
 
     def sample_model(self):
         """The generator used for samples: the EMA copy when EMA is on."""
         return self.ema["G"].model if "G" in self.ema else self.task.G
 
     def _save_samples(self, tag: str) -> None:
-        from ganforge.report.plots import plot_losses, plot_toy
+        from ganforge.report.plots import plot_losses
 
         if not self.is_main:
             return
         path = self.run_dir / "samples" / f"{tag}.png"
         if tag == "reals":
-            idx = torch.arange(min(self.cfg.train.grid_size, len(self.data)))
-            if self.data.is_image:
-                save_grid(path, self.data.images[idx])
-            else:
-                plot_toy(path, self.data.images, None, self.cfg.data.source)
+            save_reals(path, self.data, self.cfg.train.grid_size, self.cfg.data.source)
             return
-        G = self.sample_model()
-        was_training = G.training
-        G.eval()
-        try:
-            fake = self.task.generate(G, self.fixed)
-        finally:
-            G.train(was_training)
-        if self.data.is_image:
-            # Image-to-image grids are rows of input | output | target tiles.
-            save_grid(path, to_uint8(fake), getattr(self.task, "grid_nrow", None))
-        else:
-            gen = torch.Generator(device=self.device).manual_seed(self.cfg.train.seed + 7)
-            z = torch.randn(2000, G.z_dim, generator=gen, device=self.device)
-            with torch.no_grad():
-                pts = G.eval()(z).float().cpu()
-            G.train(was_training)
-            plot_toy(path, self.data.images, pts, self.cfg.data.source)
-        plot_losses(self.run_dir / "metrics.csv", self.run_dir / "losses.png")
+        save_fakes(path, self.task, self.sample_model(), self.fixed, self.data, self.cfg)
+        plot_losses(self.folder.metrics, self.run_dir / "losses.png")
 
     def _evaluate(self) -> None:
         """Score the sample model (train/evaluation.py); keep best.safetensors when it improves."""
@@ -512,8 +450,10 @@ class Trainer:
         old = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         return lambda: [signal.signal(s, h) for s, h in old.items()]
 
+    # ------------------------------------------------------------------ the loop
     def fit(self) -> Trainer:
-        """Train until ``train.images``; Ctrl-C (or SIGTERM) saves a checkpoint and re-raises."""
+        """Train until ``train.images``; Ctrl-C (or SIGTERM) saves a checkpoint and re-raises.
+        Any other failure marks the run ``failed`` in run.json, with the error, and re-raises."""
         from tqdm.auto import tqdm
 
         cfg, tc = self.cfg, self.cfg.train
@@ -530,6 +470,9 @@ class Trainer:
             dynamic_ncols=True,
             desc=cfg.name,
         )
+        if self._use_graph and self._graphs is None:  # kept by later fit() calls
+            lr_on_device = tc.lr_schedule != "constant"
+            self._graphs = GraphedIterations(self._iteration, self.task, self.gen, lr_on_device)
         self._last_log = (self.images_seen, time.perf_counter())
         started = time.perf_counter() - self.wall_time
         restore = self._install_signal_handlers()
@@ -538,23 +481,13 @@ class Trainer:
                 prev = self.images_seen
                 nxt = prev + per_iter
                 measure = prev // tc.log_every != nxt // tc.log_every
-                # 1. discriminator phase: n_critic steps, each on a fresh real batch
-                for _ in range(tc.n_critic):
-                    batch = self._batch()
-                    self._accumulate(self.task.d_step(batch, self.gen, measure))
-                    self.images_seen += B
-                # 2. generator phase (D frozen)
-                self._accumulate(self.task.g_step(batch, self.gen, measure))
-                self.g_steps += 1
-                # 3. EMA of G, lr schedule
-                for k, e in self.ema.items():
-                    beta = ema_beta(B, self.images_seen, tc.ema_halflife, tc.ema_rampup)
-                    e.update(self.task.nets[k], beta)
+                self._run_iteration(measure)
+                self.images_seen, self.g_steps = nxt, self.g_steps + 1
                 if tc.lr_schedule != "constant":
                     self._set_lr()
                 self._bar.update(per_iter)
                 self.wall_time = time.perf_counter() - started
-                # 4. bookkeeping at image boundaries
+                # bookkeeping at image boundaries
                 done = self.images_seen >= total
                 if measure or done:
                     self._log()
@@ -574,11 +507,16 @@ class Trainer:
                     "interrupted", signal=signal.Signals(sig).name if sig else "peer"
                 )
                 raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise  # interrupted: the status says so already
+        except Exception as e:
+            if self.status != "failed":  # a non-finite loss wrote its own status and message
+                first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+                self._write_status("failed", error=f"{type(e).__name__}: {first}")
+            raise
         finally:
             restore()
             self._bar.close()
-            if self._tb is not None:
-                self._tb.close()
-                self._tb = None
+            self.folder.close()
         self._write_status("finished")
         return self

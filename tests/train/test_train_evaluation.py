@@ -10,7 +10,6 @@ import torch
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
-from ganforge.evaluation import FEATURE_DIMS
 from ganforge.runs import load_run
 from ganforge.train.evaluation import TrainingEval
 from ganforge.train.trainer import Trainer
@@ -35,11 +34,30 @@ def test_eval_every_logs_keeps_best_and_resumes_exactly(tmp_path, tiny_data):
     assert (d / "metrics.png").is_file() and (d / "best.safetensors").is_file()
     assert (d / "metrics.csv").read_text().splitlines()[0].split(",")[0] == "images"
 
+    # The hash in each row names a protocol file with everything the numbers depend on.
+    digest = rows[0]["protocol"]
+    protocol = json.loads((d / "eval" / f"protocol-{digest}.json").read_text())
+    assert protocol["hash"] == digest and protocol["extractor"] == "fmnist"
+    assert len(protocol["weights_sha256"]) == 64 and len(protocol["reference_sha256"]) == 64
+    assert protocol["n_fake"] == protocol["n_real"] == 300 and protocol["seed"] == 0
+    assert protocol["resize"] and protocol["quantisation"] and protocol["ganforge_version"]
+    assert protocol["dataset"].startswith("fashion-mnist-") and protocol["split"]
+    assert protocol["settings"]["subset_seed"] == 2020 and protocol["sampling"]["z"]
+    assert [f.name for f in (d / "eval").iterdir()] == [f"protocol-{digest}.json"]
+
     # best.safetensors is the checkpoint of the lowest FD-FMNIST, loadable as checkpoint="best".
     fds = [float(r["fd_fmnist"]) for r in rows]
     info = json.loads((d / "run.json").read_text())["eval"]
     best_images = int(rows[fds.index(min(fds))]["images"])
     assert info["metric"] == "fd_fmnist" and info["direction"] == "min"
+    assert info["log"] == "metrics-eval.csv"
+    assert info["protocol"] == {
+        "hash": digest,
+        "file": f"eval/protocol-{digest}.json",
+        "extractor": "fmnist",
+        "weights_sha256": protocol["weights_sha256"],
+        "reference_sha256": protocol["reference_sha256"],
+    }
     assert info["best"] == pytest.approx(min(fds), rel=1e-5)
     assert info["best_images"] == best_images
     assert load_run(d, checkpoint="best").images_seen == best_images
@@ -60,6 +78,7 @@ def test_eval_every_logs_keeps_best_and_resumes_exactly(tmp_path, tiny_data):
     assert _rows(resumed.run_dir) == rows
     again = json.loads((resumed.run_dir / "run.json").read_text())["eval"]
     assert (again["best"], again["best_images"]) == (info["best"], info["best_images"])
+    assert again["protocol"] == info["protocol"]
 
 
 def test_toy_runs_log_mode_coverage(tmp_path):
@@ -112,12 +131,3 @@ def test_best_follows_each_metrics_direction():
     assert [ev.update_best(v, 0) for v in (0.2, 0.1, 0.3)] == [True, False, True]
     ev.load_state_dict({"metric": "precision", "best": 0.9, "best_images": 5})
     assert ev.best == 0.3  # a best of another metric is ignored
-
-
-def test_feature_dims_match_the_networks():
-    from ganforge.metrics.features import load_extractor
-
-    assert FEATURE_DIMS["fmnist"] == load_extractor("fmnist").feature_dim
-    from ganforge.metrics.inception import FIDInceptionV3
-
-    assert FEATURE_DIMS["inception"] == FIDInceptionV3().fc.in_features
