@@ -19,15 +19,16 @@ OUT=${OUT:-docs/images/explore}
 IMAGES=${IMAGES:-120000}
 RUNS=${RUNS:-runs}
 SEED=7          # the seed of sheet.png, which the numbers below refer to
-A=${A:-19,45,77}  # arithmetic: a - b + c, three exemplars each
-B=${B:-12,35,63}
-C=${C:-4,24,95}
-FROM=${FROM:-21}  # interpolation ends
-TO=${TO:-53}
-LAYER=${LAYER:-1}          # ablation: the 8x8 layer of the 32 px DCGAN (128 channels)
-CHANNELS=${CHANNELS:-0,5,9,17,23,42,77,101}
-REGION=${REGION:-8,0,24,12}  # x0,y0,x1,y1: the top centre (collars, shoulders, straps)
-TEST_IMAGE=${TEST_IMAGE:-0}  # index in the Fashion-MNIST test split to invert
+A=${A:-12,57,59}  # arithmetic a - b + c: T-shirts (short sleeves) ...
+B=${B:-3,42,48}   # ... minus pullovers (long sleeves) ...
+C=${C:-25,75,90}  # ... plus dresses: a short-sleeved dress
+FROM=${FROM:-81}  # interpolation: trousers ...
+TO=${TO:-29}      # ... to a pullover
+LAYER=${LAYER:-1}  # ablation: the 8x8 layer of the 32 px DCGAN (128 channels)
+CHANNELS=${CHANNELS:-14,17,27,66,67,71,84,102}  # the 8 most active around the collar
+REGION=${REGION:-0,8,9,28}  # x0,y0,x1,y1: the left sleeve of tops
+TOP=${TOP:-32}
+TEST_IMAGE=${TEST_IMAGE:-1}  # index in the Fashion-MNIST test split: a pullover with a print
 
 if [[ $# -ge 1 ]]; then
   RUN=$1
@@ -61,7 +62,7 @@ ganforge arithmetic "$RUN" --seed "$SEED" --a "$A" --b "$B" --c "$C" --out "$OUT
 
 # 4. feature-map surgery (DCGAN section 6.3.1): chosen channels, then the top channels of a region
 ganforge ablate "$RUN" --layer "$LAYER" --channels "$CHANNELS" --out "$OUT/ablate.png"
-ganforge ablate "$RUN" --layer "$LAYER" --region "$REGION" --top 16 --out "$OUT/ablate_region.png"
+ganforge ablate "$RUN" --layer "$LAYER" --region "$REGION" --top "$TOP" --out "$OUT/ablate_region.png"
 
 # 5. inversion of a real test image (28 px: the command resizes it as the training data was),
 #    then a walk from the latent it found to a sheet sample

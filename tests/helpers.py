@@ -27,6 +27,7 @@ def tiny_overrides(tmp_path, **extra) -> dict:
         "model.d_width": 8,
         "runtime.progress": False,
         "runtime.tensorboard": False,
+        "train.report": False,  # tests/report and test_run_folder_has_everything write it
     }
     base.update(extra)
     return base

@@ -248,3 +248,14 @@ def test_top_level_train_applies_overrides_to_a_config_object(monkeypatch):
         ganforge.train(cfg, **{"train.imgs": 1})
     with pytest.raises(GanforgeError, match="model.g_width=0 must be at least 1"):
         ganforge.train(cfg, **{"model.g_width": 0})
+
+
+def test_the_default_loss_is_the_tasks_paper_loss():
+    from ganforge.config_i2i import gan_loss_of
+
+    assert Config().loss.name == "auto"
+    for task, loss in (("gan", "nonsaturating"), ("cyclegan", "lsgan"), ("srgan", "nonsaturating")):
+        cfg = config_from_dict({"model": {"task": task}})
+        assert gan_loss_of(cfg) == loss
+    chosen = config_from_dict({"model": {"task": "cyclegan"}, "loss": {"name": "hinge"}})
+    assert gan_loss_of(chosen) == "hinge"

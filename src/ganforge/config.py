@@ -138,8 +138,9 @@ class OptimConfig:
 
 @dataclass
 class LossConfig:
-    name: str = "nonsaturating"
-    """minimax | nonsaturating | lsgan | hinge | wasserstein."""
+    name: str = "auto"
+    """minimax | nonsaturating | lsgan | hinge | wasserstein | auto (the task's paper loss:
+    lsgan for CycleGAN, nonsaturating otherwise)."""
     gp_weight: float = 0.0
     """WGAN-GP gradient penalty lambda (Gulrajani et al. 2017); 0 disables."""
     r1_gamma: float = 0.0
@@ -154,7 +155,7 @@ class LossConfig:
     def __post_init__(self) -> None:
         from ganforge.losses.adversarial import LOSSES
 
-        _choice(self.name, tuple(LOSSES), "loss.name")
+        _choice(self.name, ("auto", *LOSSES), "loss.name")
         for k in ("gp_weight", "r1_gamma", "clip"):
             if getattr(self, k) < 0:
                 raise GanforgeError(f"loss.{k}={getattr(self, k)} must be >= 0 (0 disables it)")
@@ -195,6 +196,8 @@ class TrainConfig:
     """Images between checkpoints."""
     keep_checkpoints: int = 3
     """How many recent checkpoints to keep."""
+    report: bool = True
+    """Write report.html (the `ganforge report` page) into the run folder when the run finishes."""
     grid_size: int = 64
     """Samples in each grid (a square number looks best)."""
     eval_every: int = 0

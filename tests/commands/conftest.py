@@ -36,6 +36,8 @@ def tile_x():
         big = image.repeat(scale, 0).repeat(scale, 1).astype(int)
         h, w = big.shape
         band = fig[top : top + h].astype(int)
-        return [x for x in range(band.shape[1] - w + 1) if np.abs(band[:, x : x + w] - big).max() <= 1]
+        return [
+            x for x in range(band.shape[1] - w + 1) if np.abs(band[:, x : x + w] - big).max() <= 1
+        ]
 
     return find

@@ -61,14 +61,31 @@ def test_arithmetic_bad_input(dcgan_run, cgan_run, tmp_path, ganforge_cli):
     base = ["--a", "1", "--b", "2", "--c", "3", "--out", tmp_path / "r.png"]
     np.save(tmp_path.parent / "z_cond.npy", np.zeros(100, np.float32))
     npy = ["--a", tmp_path.parent / "z_cond.npy", *base[2:]]
-    assert "of --a carries no class: give --label" in ganforge_cli("arithmetic", cgan_run, *npy, code=2).err
+    assert (
+        "of --a carries no class: give --label"
+        in ganforge_cli("arithmetic", cgan_run, *npy, code=2).err
+    )
     huge = ["--a", 1, "--b", 2, "--c", "99999999999999999999999", "--out", tmp_path / "r.png"]
-    assert "--c sample index 99999999999999999999999 is too large" in ganforge_cli(
-        "arithmetic", dcgan_run, *huge, code=2
-    ).err
-    assert "--b '-1' is neither a sample index nor a .npy file" in ganforge_cli(
-        "arithmetic", dcgan_run, "--a", 1, "--b", "-1", "--c", 3, "--out", tmp_path / "r.png", code=2
-    ).err
+    assert (
+        "--c sample index 99999999999999999999999 is too large"
+        in ganforge_cli("arithmetic", dcgan_run, *huge, code=2).err
+    )
+    assert (
+        "--b '-1' is neither a sample index nor a .npy file"
+        in ganforge_cli(
+            "arithmetic",
+            dcgan_run,
+            "--a",
+            1,
+            "--b",
+            "-1",
+            "--c",
+            3,
+            "--out",
+            tmp_path / "r.png",
+            code=2,
+        ).err
+    )
     for flag, value, message in [
         ("--noise", "nan", "--noise nan must be a non-negative number"),
         ("--noise", "-1", "--noise -1.0 must be a non-negative number"),

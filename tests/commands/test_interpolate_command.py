@@ -53,8 +53,13 @@ def test_truncation_note_and_scale(dcgan_run, tmp_path, ganforge_cli):
         "interpolate", dcgan_run, *base, "--truncation", 0.5, "--out", tmp_path / "w.png"
     ).err
     notes = [ln for ln in err.splitlines() if ln.startswith("note:")]
-    assert notes == ["note: --truncation applies to sample indices only; .npy latents are used as saved"]
-    assert "note:" not in ganforge_cli("interpolate", dcgan_run, *base, "--out", tmp_path / "v.png").err
+    assert notes == [
+        "note: --truncation applies to sample indices only; .npy latents are used as saved"
+    ]
+    assert (
+        "note:"
+        not in ganforge_cli("interpolate", dcgan_run, *base, "--out", tmp_path / "v.png").err
+    )
     ganforge_cli("interpolate", dcgan_run, *base, "--scale", 1, "--out", tmp_path / "s1.png")
     assert np.asarray(Image.open(tmp_path / "s1.png")).shape[1] == 4 + 3 * 36
 

@@ -14,13 +14,17 @@ def test_sheet_is_numbered_and_follows_the_seed(dcgan_run, tmp_path, ganforge_cl
 def test_a_conditional_sheet_shows_sample_i_as_sample_draws_it(
     cgan_run, tmp_path, ganforge_cli, tile_x
 ):
-    ganforge_cli("sheet", cgan_run, "--n", 12, "--cols", 4, "--seed", 7, "--out", tmp_path / "c.png")
+    ganforge_cli(
+        "sheet", cgan_run, "--n", 12, "--cols", 4, "--seed", 7, "--out", tmp_path / "c.png"
+    )
     ganforge_cli("sample", cgan_run, "--n", 12, "--seed", 7, "--out", tmp_path / "s.npz")
     images = np.load(tmp_path / "s.npz")["images"][..., 0]
     fig = np.asarray(Image.open(tmp_path / "c.png"))
     assert tile_x(fig, images[2], top=4) == [4 + 2 * 68]
     # Two caption lines (number and class) under each image: taller than an unconditional sheet.
-    ganforge_cli("sheet", cgan_run, "--n", 12, "--cols", 4, "--label", 3, "--out", tmp_path / "d.png")
+    ganforge_cli(
+        "sheet", cgan_run, "--n", 12, "--cols", 4, "--label", 3, "--out", tmp_path / "d.png"
+    )
     assert tile_x(np.asarray(Image.open(tmp_path / "d.png")), images[2], top=4) == []
     row_h = (fig.shape[0] - 4) // 3
     assert row_h > 64 + 4 + 2 * 10
@@ -43,5 +47,8 @@ def test_sheet_bad_input(dcgan_run, toy_run, tmp_path, ganforge_cli):
         (["--cols", "-3"], "--cols -3 must be positive"),
         (["--start", "9223372036854775807", "--n", "2"], "is too large"),
     ]:
-        assert message in ganforge_cli("sheet", dcgan_run, *args, "--out", tmp_path / "s.png", code=2).err
+        assert (
+            message
+            in ganforge_cli("sheet", dcgan_run, *args, "--out", tmp_path / "s.png", code=2).err
+        )
     assert list(tmp_path.iterdir()) == []

@@ -74,7 +74,10 @@ def test_a_conditional_walk_moves_the_class_from_end_to_end(cgan_run):
     assert (frames[-1] - wrong[0]).abs().mean() > 0.1
     # Half-way the class input is half of each: neither end class alone.
     mid_z = I.path(ends[0], ends[1], 5)[2:3]
-    as_2, as_1 = generate(run.G, mid_z, torch.tensor([2])), generate(run.G, mid_z, torch.tensor([1]))
+    as_2, as_1 = (
+        generate(run.G, mid_z, torch.tensor([2])),
+        generate(run.G, mid_z, torch.tensor([1])),
+    )
     assert (frames[2] - as_2[0]).abs().mean() > 0.02 and (frames[2] - as_1[0]).abs().mean() > 0.02
     with pytest.raises(GanforgeError, match="needs both end classes"):
         I.walk(run.G, ends[0], ends[1], 5, num_classes=10)

@@ -61,7 +61,12 @@ def test_latents_from_files_and_indices(tmp_path):
     picked = L.parse_latents(f"3,{one},5", seed=1, z_dim=4)
     assert picked.z.shape == (3, 4) and picked.names == ["#3", "one.npy", "#5"]
     assert picked.index == [3, None, 5] and picked.from_files
-    assert torch.equal(picked.z[0], L.latents(1, [3], 4)[0]) and picked.z[1].tolist() == [0, 1, 2, 3]
+    assert torch.equal(picked.z[0], L.latents(1, [3], 4)[0]) and picked.z[1].tolist() == [
+        0,
+        1,
+        2,
+        3,
+    ]
     # Truncation pulls sample indices in, never a saved latent.
     t = L.parse_latents(f"3,{one}", seed=1, z_dim=4, truncation=0.5)
     assert t.z[0].abs().max() <= 0.5 and t.z[1].tolist() == [0, 1, 2, 3]
@@ -102,5 +107,7 @@ def test_labels_of_picked_latents(tmp_path):
     assert L.labels_for(by_index, 10, label=5).tolist() == [5, 5]
     from_file = L.parse_latents(f"3,{tmp_path / 'z.npy'}", 0, 4)
     assert L.labels_for(from_file, 10, label=2).tolist() == [2, 2]
-    with pytest.raises(GanforgeError, match="the .npy latent of --a carries no class: give --label"):
+    with pytest.raises(
+        GanforgeError, match="the .npy latent of --a carries no class: give --label"
+    ):
         L.labels_for(from_file, 10, flag="--a")

@@ -50,15 +50,21 @@ def test_resume_is_exact(tmp_path, tiny_data, preset, per_iter):
 
 
 def test_run_folder_has_everything(tmp_path, tiny_data):
-    t = Trainer(load_config("cgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data).fit()
+    ov = tiny_overrides(tmp_path, **{"train.report": True})
+    t = Trainer(load_config("cgan-fashion-mnist", ov), data=tiny_data).fit()
     d = t.run_dir
     for f in ("config.yaml", "metrics.csv", "losses.png", "data_report.json", "run.json"):
         assert (d / f).is_file(), f
+    page = (d / "report.html").read_text()
+    assert (
+        "<img" in page and "data:image/png;base64," in page and "http" not in page.split("<body")[1]
+    )
     assert (d / "samples" / "reals.png").is_file()
     assert len(list((d / "samples").glob("fakes-*.png"))) == 2
     assert len(ckpt.list_checkpoints(d / "checkpoints")) == 2
     info = json.loads((d / "run.json").read_text())
     assert info["status"] == "finished" and info["images_seen"] == 512
+    assert info["report"] == "report.html"
     header, *rows = (d / "metrics.csv").read_text().splitlines()
     assert header.split(",") == COLUMNS and len(rows) == 4
     first = dict(zip(COLUMNS, rows[0].split(",")))

@@ -80,9 +80,10 @@ def load_target(
         raise GanforgeError(f"{path} cannot be used: {arr}")
     notes = []
     if size != (resolution, resolution):
+        crop = " (centre crop)" if size[0] != size[1] else ""
         notes.append(
             f"{path.name} is {size[0]}x{size[1]}; resized to the generator's "
-            f"{resolution}x{resolution} (centre crop)"
+            f"{resolution}x{resolution}{crop}"
         )
     want = "L" if channels == 1 else "RGB"
     if mode != want:

@@ -35,6 +35,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import Config, OptimConfig
+from ganforge.config_i2i import gan_loss_of
 from ganforge.losses.adversarial import LOSSES, discriminator_prob
 from ganforge.losses.penalties import (
     clip_weights_,
@@ -103,7 +104,8 @@ class GANTask:
         self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim, capturable)
         # Spectral norm's power iteration runs once per update of each network (models/spectral_norm.py).
         self._sn_g, self._sn_d = spectral_layers(self.G), spectral_layers(self.D)
-        self.d_loss_fn, self.g_loss_fn = LOSSES[cfg.loss.name]
+        self.loss_name = gan_loss_of(cfg)
+        self.d_loss_fn, self.g_loss_fn = LOSSES[self.loss_name]
         self.real_target = 1.0 - cfg.loss.label_smoothing
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
         # (as the DCGAN tutorial does): it saves one generator forward pass per step.
@@ -221,8 +223,8 @@ class GANTask:
             clip_weights_(self.D, lc.clip)
         self.d_steps += 1
         # D(x) and D(G(z)) as probabilities for the BCE games, raw critic scores otherwise.
-        out["d_real"] = discriminator_prob(real_logits.detach(), lc.name).mean()
-        out["d_fake"] = discriminator_prob(fake_logits.detach(), lc.name).mean()
+        out["d_real"] = discriminator_prob(real_logits.detach(), self.loss_name).mean()
+        out["d_fake"] = discriminator_prob(fake_logits.detach(), self.loss_name).mean()
         return out
 
     def g_step(

@@ -519,4 +519,20 @@ class Trainer:
             self._bar.close()
             self.folder.close()
         self._write_status("finished")
+        self._write_report()
         return self
+
+    def _write_report(self) -> None:
+        """report.html in the run folder, linked from run.json; a failure is a note, never a
+        failed run (the training is done and saved)."""
+        if not (self.is_main and self.cfg.train.report):
+            return
+        from ganforge.report.html import write_report
+
+        try:
+            path = write_report(self.run_dir, device=str(self.device))
+        except GanforgeError as e:
+            self._notes.append(f"report.html was not written: {e}")
+            self._write_status("finished")
+            return
+        self._write_status("finished", report=path.name)
