@@ -25,11 +25,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
 from PIL import Image
 from torch import Tensor, nn
 
-from ganforge.config import Config, config_from_dict
+from ganforge.config import Config, load_run_config
 from ganforge.data.folder import normalize_image, parse_background
 from ganforge.data.loader import to_model_range
 from ganforge.errors import GanforgeError
@@ -89,11 +88,7 @@ def open_run_config(run: str | Path, checkpoint: str | Path | None = None):
     from ganforge.runs import resolve_checkpoint
 
     run_dir, ckpt_path = resolve_checkpoint(run, checkpoint)
-    try:
-        cfg = config_from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()) or {})
-    except yaml.YAMLError as e:
-        raise GanforgeError(f"{run_dir}/config.yaml is not valid YAML ({e})") from None
-    return run_dir, ckpt_path, cfg
+    return run_dir, ckpt_path, load_run_config(run_dir)
 
 
 def load_translator(

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from torch import nn
 
-from ganforge.config import Config, config_from_dict
+from ganforge.config import Config, load_run_config
 from ganforge.errors import GanforgeError
 from ganforge.train import checkpoint as ckpt
 
@@ -87,13 +86,7 @@ def load_run(
     from ganforge.models import build_generator
 
     run_dir, ckpt_path = resolve_checkpoint(run, checkpoint)
-    cfg_file = run_dir / "config.yaml"
-    if not cfg_file.is_file():
-        raise GanforgeError(f"{run_dir} is not a ganforge run folder (no config.yaml)")
-    try:
-        cfg = config_from_dict(yaml.safe_load(cfg_file.read_text()) or {})
-    except yaml.YAMLError as e:
-        raise GanforgeError(f"{cfg_file} is not valid YAML ({str(e).splitlines()[0]})") from None
+    cfg = load_run_config(run_dir)
     if cfg.model.task != "gan":
         raise GanforgeError(
             f"{run_dir} is a {cfg.model.task} run (image-to-image): use `ganforge translate` or "
@@ -112,7 +105,7 @@ def load_run(
     except RuntimeError as e:
         first = str(e).strip().splitlines()[0][:200]
         raise GanforgeError(
-            f"{ckpt_path} does not match the model in {cfg_file} ({first}); "
+            f"{ckpt_path} does not match the model in {run_dir / 'config.yaml'} ({first}); "
             "was the config edited after training?"
         ) from None
     G = G.to(device).eval().requires_grad_(False)

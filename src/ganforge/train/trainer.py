@@ -109,9 +109,11 @@ class Trainer:
             len(self.data), cfg.train.batch_size, cfg.train.seed, self.device
         )
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
-        # Data lives on the training device when it fits (always the case on CPU).
-        self.images = self.data.images.to(self.device)
-        self.labels = None if self.data.labels is None else self.data.labels.to(self.device)
+        # Data lives on the training device when it fits (always the case on CPU); image-to-image
+        # tasks keep their own device copies.
+        self.images = self.data.images.to(self.device) if self.is_gan else None
+        labels = self.data.labels if self.is_gan else None
+        self.labels = None if labels is None else labels.to(self.device)
         self.images_seen = 0
         self.g_steps = 0
         self.wall_time = 0.0
