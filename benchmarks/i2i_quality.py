@@ -19,11 +19,11 @@ protocol of ``ganforge eval RUN``:
 
 Budgets are images, not minutes, so a row means the same thing on any machine. pix2pix and SRGAN
 train their preset's whole budget; CycleGAN 36,000 of its preset's 60,000 images (its lr decays
-linearly over those 36,000), so its row is the figure of that shorter run. Timed with 2 threads on
-2 pinned cores of a server CPU, training takes about 20 minutes (pix2pix 1.8 ms, CycleGAN 20 ms,
-SRGAN 1.2 ms pre-training and 1.7 ms adversarial per image), scoring and data loading another
-1-2; the slower cores of a 2-vCPU machine take up to twice that, 30-45 minutes in all
-(``train_s`` and ``eval_s`` of each row say how long they took where they ran). Rows are appended to
+linearly over those 36,000), so its row is the figure of that shorter run. On our 2-core CPU
+(2 threads, nothing else running) training took about 56 minutes: pix2pix 5 ms, CycleGAN 62 ms and
+SRGAN 4.6 ms per image, plus under a minute of scoring (``train_s`` and ``eval_s`` of each row
+say how long they took where they ran). Run nothing else meanwhile: an oversubscribed CPU slows
+PyTorch tenfold. Rows are appended to
 ``benchmarks/results/i2i-quality-cpu.json`` and printed as a markdown table.
 
     python benchmarks/i2i_quality.py                                   # the recorded budgets
@@ -55,10 +55,10 @@ from ganforge.inference import load_translator
 from ganforge.train.trainer import Trainer
 
 RESULTS = Path(__file__).parent / "results" / "i2i-quality-cpu.json"
-BUDGETS = {  # training images per preset; minutes on 2 server cores (2 slower vCPUs: up to 2x)
-    "pix2pix-edges2fashion": 120_000,  # the preset's own budget (1.8 ms/img: ~4 min)
-    "cyclegan-fashion": 36_000,  # of the preset's 60,000 (20 ms/img: ~12 min)
-    "srgan-fashion-x4": 120_000,  # the preset's: 40,000 MSE + 80,000 GAN (1.2 / 1.7 ms/img: ~3 min)
+BUDGETS = {  # training images per preset; minutes on our 2-core CPU
+    "pix2pix-edges2fashion": 120_000,  # the preset's own budget (5 ms/img: ~10 min)
+    "cyclegan-fashion": 36_000,  # of the preset's 60,000 (62 ms/img: ~37 min)
+    "srgan-fashion-x4": 120_000,  # the preset's: 40,000 MSE + 80,000 GAN (4.6 ms/img: ~9 min)
 }
 SHOWN = {
     "pix2pix-edges2fashion": [
