@@ -12,6 +12,9 @@ fp32 or bf16 autocast) it times, in one process on random stand-in images of the
 
 img/s counts real images shown to D (n_critic per G step), after a warm-up (which also compiles).
 Repeats alternate between the two so drifting machine load hits both alike; the median is kept.
+On the CPU each repeat runs in a fresh process: the textbook loop first, as a user runs it, then
+ganforge, then the textbook loop again, now with the allocator setting ganforge's Trainer made
+(``runtime.keep_cpu_memory``: process-wide), so the table shows how much of the ratio it accounts for.
 Ratios: ganforge / textbook in the same mode, and ganforge / the tutorial as written (eager fp32).
 
 On a GPU it adds the achieved FLOP/s and its fraction of the device's peak: FLOPs of one textbook
@@ -187,7 +190,20 @@ def measure(
     ``seconds`` > 0 sizes the measurement to about that long for the textbook loop (a pilot run
     measures its speed first, and warms it up): a GPU needs far more images than a CPU for the
     timing to dwarf the run's fixed costs (the final sample grid and checkpoint of ``Trainer.fit``).
+
+    On the CPU each repeat is one fresh process (``pair``): ganforge's Trainer changes a
+    process-wide setting there (``runtime.keep_cpu_memory``, train/cpu_memory.py), so the textbook
+    loop is timed first, as a user would run it, and once more after ganforge, with the setting in
+    place (``textbook_kept``), which shows how much of the ratio that setting makes.
     """
+    if device == "cpu":
+        res: dict[str, list[float]] = {"textbook": [], "ganforge": [], "textbook_kept": []}
+        for _ in range(repeats):
+            for k, v in _pair_in_subprocess(model, batch, mode, n_images).items():
+                res.setdefault(k, []).append(v)
+        out = {k: statistics.median(v) for k, v in res.items() if k != "images"}
+        out["images"] = res["images"][0]
+        return out
     preset = MODELS.get(model, model)
     cfg = load_config(preset, {"train.batch_size": batch})
     images = stand_in_images(cfg)
@@ -199,7 +215,7 @@ def measure(
     if seconds > 0:
         pilot = textbook_img_per_s(cfg, images, n, device, compiled, precision)
         n = max(n, int(pilot * seconds) // per_iter * per_iter)
-    res: dict[str, list[float]] = {"textbook": [], "ganforge": []}
+    res = {"textbook": [], "ganforge": []}
     for _ in range(repeats):  # alternate so drifting machine load hits both alike
         res["textbook"].append(textbook_img_per_s(cfg, images, n, device, compiled, precision))
         res["ganforge"].append(
@@ -208,6 +224,34 @@ def measure(
     out = {k: statistics.median(v) for k, v in res.items()}
     out["images"] = n
     return out
+
+
+def pair(model: str, batch: int, mode: str, n_images: int) -> dict[str, float]:
+    """One CPU repeat in this (fresh) process: textbook, ganforge, textbook again."""
+    preset = MODELS.get(model, model)
+    cfg = load_config(preset, {"train.batch_size": batch})
+    images = stand_in_images(cfg)
+    kind, precision = mode.split("-")
+    compiled = kind == "compiled"
+    n = max(n_images, 4 * batch * cfg.train.n_critic)
+    out = {"images": float(n)}
+    out["textbook"] = textbook_img_per_s(cfg, images, n, "cpu", compiled, precision)
+    out["ganforge"] = ganforge_img_per_s(preset, images, batch, n, precision, compiled, "cpu")
+    out["textbook_kept"] = textbook_img_per_s(cfg, images, n, "cpu", compiled, precision)
+    return out
+
+
+def _pair_in_subprocess(model: str, batch: int, mode: str, n_images: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "pair.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--pair-worker", str(result)]
+        cmd += ["--models", model, "--batches", str(batch), "--modes", mode]
+        cmd += ["--images", str(n_images), "--threads", str(torch.get_num_threads())]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")
+        return json.loads(result.read_text())
 
 
 # --------------------------------------------------------------------------- 2-process scaling
@@ -278,11 +322,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smoke test: few images, one repeat")
     ap.add_argument("--out", type=Path, help="write the results as JSON here")
     ap.add_argument("--scaling-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--pair-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.preset:
         args.models = [args.preset]
     if args.scaling_worker:
         return _worker(args)
+    if args.pair_worker:
+        torch.set_num_threads(args.threads)
+        res = pair(args.models[0], args.batches[0], args.modes[0], args.images)
+        Path(args.pair_worker).write_text(json.dumps(res))
+        return None
     if args.quick:
         args.images, args.repeats = 256, 1
     torch.set_num_threads(args.threads)
@@ -349,6 +399,9 @@ def _print_tables(rows: list[dict], scale: dict | None, args, auto: str) -> None
         if device == "cuda":
             head += " GFLOP/img | TFLOP/s | of peak |"
             sep += "---:|---:|---:|"
+        else:  # the textbook loop timed again after ganforge set runtime.keep_cpu_memory
+            head += " textbook, kept memory | ratio to it |"
+            sep += "---:|---:|"
         print(head)
         print(sep)
         for r in mine:
@@ -372,6 +425,9 @@ def _print_tables(rows: list[dict], scale: dict | None, args, auto: str) -> None
             if device == "cuda":
                 peak = f"{100 * r['of_peak']:.1f}%" if r["of_peak"] is not None else "?"
                 line += f" {r['gflop_per_img']} | {r['tflop_s']} | {peak} |"
+            elif "textbook_kept_img_s" in r:
+                kept = r["textbook_kept_img_s"]
+                line += f" {kept} | {r['ganforge_img_s'] / kept:.2f}x |"
             print(line)
     if scale:
         print(

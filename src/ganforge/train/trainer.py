@@ -29,6 +29,7 @@ from ganforge.data.loader import IndexSampler, to_model_range
 from ganforge.errors import GanforgeError
 from ganforge.train import checkpoint as ckpt
 from ganforge.train import distributed
+from ganforge.train.cpu_memory import keep_freed_memory
 from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
 from ganforge.train.evaluation import BEST_NAME, TrainingEval
@@ -80,6 +81,9 @@ class Trainer:
         distributed.check_batch(self.launch, cfg.train.batch_size)
         self.precision, note = choose_precision(rt.precision, self.device)
         self._notes: list[str] = [note] if note else []
+        if rt.keep_cpu_memory and self.device.type == "cpu":
+            note = keep_freed_memory()  # train/cpu_memory.py: stops per-step page faults
+            self._notes += [note] if note else []
         distributed.init(self.launch, self.device)
         self.shard = distributed.shard_of(self.launch)
         torch.manual_seed(cfg.train.seed)
