@@ -36,6 +36,7 @@ efficiency = img/s(2 processes x 1 thread) / (2 x img/s(1 process x 1 thread)); 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -44,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -107,18 +109,18 @@ def textbook_img_per_s(
     return steps * per_iter / (time.perf_counter() - t0)
 
 
-def ganforge_img_per_s(
+@contextlib.contextmanager
+def warm_trainer(
     preset: str,
     images: torch.Tensor,
     batch: int,
-    n: int,
-    precision: str,
+    precision: str = "fp32",
     compile: bool = False,
     device: str = "cpu",
     graphs: bool = False,
-) -> float:
-    """``Trainer.fit`` over ``n`` images, continuing a warm-up run of the same Trainer (which
-    compiles, or captures its CUDA graph), timed by the trainer's training clock."""
+) -> Iterator[Trainer]:
+    """A Trainer on ``images`` after a short warm-up run (which compiles, or captures its CUDA
+    graph); raise ``trainer.cfg.train.images`` and call ``fit`` again to train on."""
     data = ImageData(images, None, 0, "benchmark")
     n_critic = load_config(preset).train.n_critic
     warm = (WARMUP_ITERATIONS + 2 if graphs else 2) * batch * n_critic
@@ -138,8 +140,24 @@ def ganforge_img_per_s(
         trainer = Trainer(load_config(preset, ov), data=data).fit()
         if graphs and any("cuda_graphs" in x for x in trainer.notes):
             raise RuntimeError("; ".join(x for x in trainer.notes if "cuda_graphs" in x))
+        yield trainer
+
+
+def ganforge_img_per_s(
+    preset: str,
+    images: torch.Tensor,
+    batch: int,
+    n: int,
+    precision: str,
+    compile: bool = False,
+    device: str = "cpu",
+    graphs: bool = False,
+) -> float:
+    """``Trainer.fit`` over ``n`` images, continuing a warm-up run of the same Trainer, timed by the
+    trainer's training clock."""
+    with warm_trainer(preset, images, batch, precision, compile, device, graphs) as trainer:
         warm_clock = trainer.wall_time
-        trainer.cfg.train.images = warm + n
+        trainer.cfg.train.images += n
         trainer.fit()
         # The trainer's own clock: the training iterations with their periodic logging (one host
         # sync per log step), without the run folder's setup and the final grid and checkpoint,
@@ -197,13 +215,8 @@ def measure(
     place (``textbook_kept``), which shows how much of the ratio that setting makes.
     """
     if device == "cpu":
-        res: dict[str, list[float]] = {"textbook": [], "ganforge": [], "textbook_kept": []}
-        for _ in range(repeats):
-            for k, v in _pair_in_subprocess(model, batch, mode, n_images).items():
-                res.setdefault(k, []).append(v)
-        out = {k: statistics.median(v) for k, v in res.items() if k != "images"}
-        out["images"] = res["images"][0]
-        return out
+        pairs = [_pair_in_subprocess(model, batch, mode, n_images) for _ in range(repeats)]
+        return {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
     preset = MODELS.get(model, model)
     cfg = load_config(preset, {"train.batch_size": batch})
     images = stand_in_images(cfg)
@@ -215,7 +228,7 @@ def measure(
     if seconds > 0:
         pilot = textbook_img_per_s(cfg, images, n, device, compiled, precision)
         n = max(n, int(pilot * seconds) // per_iter * per_iter)
-    res = {"textbook": [], "ganforge": []}
+    res: dict[str, list[float]] = {"textbook": [], "ganforge": []}
     for _ in range(repeats):  # alternate so drifting machine load hits both alike
         res["textbook"].append(textbook_img_per_s(cfg, images, n, device, compiled, precision))
         res["ganforge"].append(

@@ -7,7 +7,7 @@ on ``free``, and it returns the top of the heap to the OS once more than the tri
 A training step allocates and frees the same activations every time, so each step touches new pages:
 on our 2-core machine a DCGAN-32 step at batch 64 took about 10,000 minor page faults, and its
 pointwise ops (batch norm, LeakyReLU: memory-bound) ran 20-40x slower than on warm memory. Raising
-both thresholds with ``mallopt`` keeps those pages in the heap and the faults drop to zero (measured
+both thresholds with ``mallopt`` keeps those pages in the heap and the faults drop to near zero (measured
 with ``getrusage``; ``benchmarks/speed.py`` records the effect on img/s).
 
 The setting is process-wide and stays after training, as a preloaded jemalloc or tcmalloc (the
@@ -26,8 +26,8 @@ import platform
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 
-# glibc refuses an mmap threshold above HEAP_MAX_SIZE / 2 (32 MiB on 64-bit): blocks larger than
-# that keep using mmap, which is fine, since their fault cost is small next to their compute.
+# glibc's own ceiling for its adaptive threshold (DEFAULT_MMAP_THRESHOLD_MAX on 64-bit): blocks
+# larger than that keep using mmap, where the fault cost is small next to the compute on them.
 MMAP_THRESHOLD = 32 << 20
 # Free memory at the top of the heap is given back only beyond this; 1 GiB covers the activations of
 # the batch sizes people train with on CPU.
