@@ -82,15 +82,15 @@ def main() -> None:
         fwd_ms = sum(self_ms.get(k, 0.0) for k in FORWARD)
         bwd_ms = sum(self_ms.get(k, 0.0) for k in BACKWARD)
 
-        task, gen = trainer.task, torch.Generator().manual_seed(0)
+        task = trainer.task
         real = images[: args.batch].float() / 127.5 - 1
         if task.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
 
-        def iteration() -> None:
-            for _ in range(cfg.train.n_critic):
-                task.d_step((real, None), gen, measure=False)
-            task.g_step((real, None), gen, measure=False)
+        def iteration() -> None:  # the trainer's phases on one fixed batch
+            for phase in trainer.phases:
+                for _ in range(phase.repeats):
+                    trainer._step(phase, (real, None), measure=False)
 
         ours = conv_flops(iteration)
 

@@ -2,7 +2,7 @@
 
 Each offline demo preset trains for a budget of images on the Fashion-MNIST train split (the
 embedded test split stands in, with a note, where the train split is not found), then its generator
-is scored by ``ganforge.i2i_eval.evaluate_run`` on the first ``--n`` items of the test split, the
+is scored by its task's evaluator (``ganforge eval``'s) on the first ``--n`` items of the test split, the
 protocol of ``ganforge eval RUN``:
 
 - pix2pix-edges2fashion: PSNR / SSIM of G(edges) against the items, beside the trivial baseline of
@@ -46,13 +46,12 @@ from typing import Any
 
 import torch
 
-import ganforge
 from ganforge.config import load_config
-from ganforge.evaluation import protocol_hash
-from ganforge.i2i_eval import evaluate_run
+from ganforge.evaluation import EvalOptions, protocol_hash
 from ganforge.images import atomic_write_bytes
-from ganforge.inference import load_translator
+from ganforge.runs import load_run
 from ganforge.train.trainer import Trainer
+from ganforge.version import __version__
 
 RESULTS = Path(__file__).parent / "results" / "i2i-quality-cpu.json"
 BUDGETS = {  # training images per preset; minutes on our 2-core CPU
@@ -129,11 +128,9 @@ def measure(preset: str, images: int, n: int, out_dir: Path) -> dict[str, Any]:
     if d_steps == 0:  # an SRGAN row without its GAN phase would be an SRResNet figure
         sys.exit(f"{preset}: no discriminator step ran in {images} images: raise the budget")
     t1 = time.perf_counter()
-    tr = load_translator(trainer.run_dir, ema=False)
-    reverse = None
-    if trainer.cfg.model.task == "cyclegan":
-        reverse = load_translator(trainer.run_dir, direction="BtoA", ema=False)
-    result = evaluate_run(tr, n=n, seed=0, reverse=reverse)
+    run = load_run(trainer.run_dir, ema=False)
+    result = run.task.evaluate(run, EvalOptions(n=n, seed=0, batch=64))
+    result.pop("name")
     result["protocol"]["hash"] = protocol_hash(result["protocol"])
     return {
         "preset": preset,
@@ -147,7 +144,7 @@ def measure(preset: str, images: int, n: int, out_dir: Path) -> dict[str, Any]:
         "metrics": result["metrics"],
         "protocol": result["protocol"],
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "ganforge": ganforge.__version__,
+        "ganforge": __version__,
         "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),

@@ -41,7 +41,6 @@ from typing import Any
 
 import torch
 
-import ganforge
 from ganforge.config import load_config
 from ganforge.data import load_data
 from ganforge.evaluation import (
@@ -54,6 +53,7 @@ from ganforge.evaluation import (
 from ganforge.images import atomic_write_bytes
 from ganforge.metrics.features import Extractor, load_extractor
 from ganforge.train.trainer import Trainer
+from ganforge.version import __version__
 from speed import textbook_loop  # benchmarks/ is on sys.path when this runs as a script
 
 RESULTS = Path(__file__).parent / "results" / "quality-cpu.json"
@@ -187,7 +187,7 @@ def main() -> None:
     info = {
         "device": f"CPU {platform.processor() or platform.machine()}, {args.threads} threads",
         "torch": torch.__version__,
-        "ganforge": ganforge.__version__,
+        "ganforge": __version__,
         "date": datetime.date.today().isoformat(),
         "command": " ".join(["python", "benchmarks/quality.py", *sys.argv[1:]]),
     }

@@ -53,8 +53,8 @@ import torch
 from ganforge.config import load_config
 from ganforge.data.dataset import ImageData
 from ganforge.models import build_discriminator, build_generator
+from ganforge.runtime.device import resolve_precision
 from ganforge.train.cuda_graph import WARMUP_ITERATIONS
-from ganforge.train.runtime import resolve_precision
 from ganforge.train.trainer import Trainer
 from textbook import textbook_for, textbook_loop  # noqa: F401 (quality.py imports textbook_loop)
 

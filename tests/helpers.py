@@ -31,3 +31,46 @@ def tiny_overrides(tmp_path, **extra) -> dict:
     }
     base.update(extra)
     return base
+
+
+def toy_trainer(tmp_path, **extra):
+    """A Trainer of the 2-D ring toy with 16-unit MLPs (built, not run): for step-level tests."""
+    from ganforge.config import load_config
+    from ganforge.train.trainer import Trainer
+
+    over = {
+        "out_dir": str(tmp_path / "runs"),
+        "model.g_hidden": [16],
+        "model.d_hidden": [16],
+        "data.toy_samples": 512,
+        "train.batch_size": 64,
+        "runtime.precision": "fp32",
+        "runtime.progress": False,
+        "runtime.tensorboard": False,
+        **extra,
+    }
+    return Trainer(load_config("toy-ring-mlp", over))
+
+
+def one_iteration(trainer) -> dict:
+    """One eager iteration of ``trainer`` (all phases, measured): its summed scalars."""
+    out, _ = trainer._iteration(trainer._draws(), 0.0, True)
+    return out
+
+
+def wrap_phase(trainer, name: str, after) -> None:
+    """Make phase ``name`` of ``trainer`` call ``after(trainer)`` once its loss is computed (e.g.
+    to raise, or to send a signal, mid-run)."""
+    import dataclasses
+
+    for i, phase in enumerate(trainer.phases):
+        if phase.name == name:
+
+            def loss(*args, inner=phase.loss, **kwargs):
+                out = inner(*args, **kwargs)
+                after(trainer)
+                return out
+
+            trainer.phases[i] = dataclasses.replace(phase, loss=loss)
+            return
+    raise KeyError(name)

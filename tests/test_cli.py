@@ -119,12 +119,12 @@ def test_resume_dry_run_shows_the_set_overrides(tmp_path, capsys):
 
 
 def test_ctrl_c_while_loading_data_is_one_line_exit_130(tmp_path, capsys, monkeypatch):
-    import ganforge.data
+    from ganforge.tasks.gan import GANTask
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ganforge.data, "load_data", interrupted)  # what the trainer reads with
+    monkeypatch.setattr(GANTask, "load_data", classmethod(interrupted))  # the task's reader
     out = tmp_path / "runs"
     assert main(["train", *TINY, "--set=train.images=128", f"--out={out}"]) == 130
     err = capsys.readouterr().err.strip().splitlines()

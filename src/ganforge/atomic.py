@@ -5,15 +5,47 @@ folder, and ``os.replace`` swaps it in whole (atomic on POSIX and Windows within
 ``tempfile.mkstemp`` creates that file private (mode 0600) for its own safety, which would make every
 PNG, checkpoint and export unreadable to the group and others; the finished file is therefore given
 the mode an ordinary ``open(path, "w")`` would have, 0666 minus the process umask, before the rename.
+
+A process killed mid-write (``kill -9``, out of memory) leaves its temporary file behind. They are
+all named ``TEMP_PREFIX`` + 8 random characters + the target's suffix, so that
+``sweep_stale_temp_files`` can remove them later and nothing else. A file is only removed when it
+is both older than ``STALE_AFTER_S`` and not locked: every writer holds an advisory ``flock`` on
+its temporary file until it is renamed or removed, so a checkpoint another live process is writing
+right now (however slowly) is left alone, and the age closes the instant between ``mkstemp`` and
+the lock. Either rule alone would not do: an age alone deletes a slow write from under its writer;
+a lock alone is not there on Windows or for files written by older versions, which did not lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; the age rule alone protects live writers
+    fcntl = None  # type: ignore[assignment]
+
+TEMP_PREFIX = ".ganforge-tmp-"
+"""The start of every temporary file name ganforge writes (then 8 characters, then a suffix)."""
+STALE_AFTER_S = 60.0
+"""A temporary file untouched for this long, and not locked, belongs to a writer that died."""
+LOCKED_STALE_AFTER_S = 1.0
+"""The same for ganforge's own files where advisory locks work: their writers hold the lock from
+microseconds after ``mkstemp`` until the rename, so an unlocked one older than this is a dead
+writer's (a run killed and resumed at once is swept at once)."""
+
+# mkstemp draws 8 characters from a-z, 0-9 and _. The suffix is the target's (".safetensors").
+_OWN = re.compile(r"\.ganforge-tmp-[a-z0-9_]{8}(\.[A-Za-z0-9_.-]+)?")
+# Left by older versions: ganforge's ".tmp-" files, and the safetensors library's own temporary
+# files (".tmp" + 6 letters and digits, no suffix) from when it wrote checkpoints itself.
+_LEGACY = re.compile(r"\.tmp-[a-z0-9_]{8}(\.[a-z0-9]+)?|\.tmp[A-Za-z0-9]{6,8}")
 
 
 def current_umask() -> int:
@@ -51,28 +83,95 @@ def publish(tmp: str | Path, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
+def _lock(fd: int) -> None:
+    """Hold an advisory lock on our own temporary file while it is written (see module doc)."""
+    if fcntl is not None:
+        with contextlib.suppress(OSError):  # file systems without flock: the age rule remains
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 @contextlib.contextmanager
-def atomic_path(
-    path: str | Path, prefix: str = ".tmp-", suffix: str | None = None
-) -> Iterator[Path]:
+def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary file name next to ``path``; it becomes ``path`` only if the block succeeds.
 
-    For writers that want a file name (safetensors, ONNX, TorchScript, Pillow) rather than bytes.
+    For writers that want a file name (ONNX, TorchScript, Pillow) rather than bytes.
     ``suffix`` defaults to the target's, for writers that pick the format from the extension.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=prefix, suffix=path.suffix if suffix is None else suffix
+        dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix if suffix is None else suffix
     )
-    os.close(fd)
     try:
+        _lock(fd)  # released when fd is closed, after the rename or the removal
         yield Path(tmp)
         publish(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)  # gone after the rename; a leftover only on failure
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temporary file name ganforge (or, before, safetensors) wrote."""
+    return _OWN.fullmatch(name) is not None or _LEGACY.fullmatch(name) is not None
+
+
+def _remove_unless_locked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # a live writer holds it
+            except OSError:
+                pass  # no flock on this file system: the age rule already held
+        if os.fstat(fd).st_ino != os.lstat(path).st_ino:
+            return False  # renamed and replaced since we opened it: not the file we checked
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def sweep_stale_temp_files(folder: str | Path, min_age_s: float | None = None) -> list[str]:
+    """Remove the temporary files that killed writers left in ``folder``; return their names.
+
+    Only regular files named as ganforge's (``TEMP_PREFIX``...) or an older version's temporary
+    files are candidates, and of those only the ones untouched for ``min_age_s`` seconds whose lock
+    no live writer holds. Anything else, such as ``notes.tmp`` or ``.tmpfoo.txt``, is never touched.
+    A missing folder has nothing to sweep. ``min_age_s`` None: ``LOCKED_STALE_AFTER_S`` for
+    ganforge's own (locked) files where locks work, ``STALE_AFTER_S`` for the others.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    now = time.time()
+    removed = []
+    for entry in entries:
+        if not is_temp_name(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        age = min_age_s
+        if age is None:
+            own = _OWN.fullmatch(entry.name) is not None and fcntl is not None
+            age = LOCKED_STALE_AFTER_S if own else STALE_AFTER_S
+        if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < age:
+            continue
+        if _remove_unless_locked(Path(entry.path)):
+            removed.append(entry.name)
+    return sorted(removed)

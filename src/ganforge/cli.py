@@ -2,6 +2,8 @@
 
 Bad input raises GanforgeError, printed here as one line on stderr with exit code 2. Each
 sub-command imports its heavy modules only when it runs, so ``ganforge presets`` is instant.
+``--plugin MODULE`` (before the command) imports a module that registers plug-in tasks; installed
+packages can declare theirs as ``ganforge.tasks`` entry points instead.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    # Imported when training runs: building the parser imports no torch.
     from ganforge.config import field_docs, load_config, load_run_config
+    from ganforge.tasks import check_config
 
     if args.help_config:
         for key, default, doc in field_docs():
@@ -79,11 +83,14 @@ def _run_train(args: argparse.Namespace) -> int:
             raise GanforgeError("--resume takes the run's own config: drop --preset")
         if args.dry_run:
             # The same config resume trains with: the run's config.yaml plus the --set values.
-            print(load_run_config(args.resume, overrides).to_yaml(), end="")
+            cfg = load_run_config(args.resume, overrides)
+            check_config(cfg)
+            print(cfg.to_yaml(), end="")
             return 0
         cfg = None
     else:
         cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
+        check_config(cfg)  # the task's checks: before any data is read or folder made
         if args.dry_run:
             print(cfg.to_yaml(), end="")
             return 0
@@ -113,8 +120,11 @@ def _fit(trainer) -> int:
     shown = [*trainer.data.report.get("warnings", []), *trainer.notes]
     for w in shown:
         say(f"note: {w}")
+    from ganforge.report.html import report_on_finish
+
+    on_finish = report_on_finish(str(trainer.device)) if trainer.cfg.train.report else None
     try:
-        trainer.fit()
+        trainer.fit(on_finish)
     except KeyboardInterrupt:
         say(
             f"\ninterrupted at {trainer.images_seen:,} images; checkpoint saved. "
@@ -148,8 +158,29 @@ def _run_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_tasks(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "tasks", help="list the model families (model.task values), plug-ins included"
+    )
+    p.set_defaults(func=_run_tasks)
+
+
+def _run_tasks(args: argparse.Namespace) -> int:
+    from ganforge.tasks import TASKS
+
+    for name, cls in TASKS.items():
+        doc = (cls.__doc__ or "").strip().splitlines()
+        where = "" if cls.__module__.startswith("ganforge.") else f" [plug-in: {cls.__module__}]"
+        print(f"{name:12s} {doc[0] if doc else cls.__name__}{where}")
+    return 0
+
+
 # Each entry adds one sub-command; later commands (eval, sample, ...) register here.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_train, _add_presets]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_train,
+    _add_presets,
+    _add_tasks,
+]
 COMMANDS += [eval_command.register, memorization_command.register]
 COMMANDS += [sample.register, interpolate.register, sheet.register, arithmetic.register]
 COMMANDS += [ablate.register, invert.register, export.register, report.register]
@@ -157,12 +188,19 @@ COMMANDS += [translate.register, upscale.register]  # image-to-image runs
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganforge import __version__
+    from ganforge.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="ganforge", description="Train, evaluate, explore and ship GANs."
     )
     parser.add_argument("--version", action="version", version=f"ganforge {__version__}")
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first, e.g. one that registers a plug-in task (repeatable)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
@@ -179,10 +217,22 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             # Data warnings are also in the data report, which commands print as "note:" lines.
             warnings.simplefilter("ignore", DataWarning)
+            if args.plugin or args.command not in ("presets",):
+                # Imported here: `ganforge presets` and `--help` stay free of torch.
+                from ganforge.tasks import load_plugins
+
+                load_plugins(args.plugin)
             return int(args.func(args) or 0)
     except GanforgeError as e:
         print(f"ganforge: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`ganforge presets | head`): not an error of ours, no traceback.
+        # Later writes to the closed stdout would raise again at exit: point it at /dev/null.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

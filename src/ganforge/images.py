@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -40,8 +41,6 @@ def to_pil(array: np.ndarray) -> Image.Image:
 
 def save_png(path: str | Path, array: np.ndarray) -> None:
     """Write an (H, W, C) uint8 array as PNG atomically."""
-    import io
-
     buf = io.BytesIO()
     to_pil(array).save(buf, format="PNG")
     atomic_write_bytes(path, buf.getvalue())

@@ -1,8 +1,14 @@
-"""Open a finished (or interrupted) run folder: its config and its trained generator.
+"""Open a run folder (or a checkpoint in one) for inference: the one way every command does it.
 
-Every command that uses a trained model (eval, sample, interpolate, export, ...) starts here, so
-"is this a ganforge run?" is answered once, with one kind of error message. The generator comes
-from the newest checkpoint (or one named by the user), as its EMA copy when the run kept one.
+``load_run(path)`` answers "is this a ganforge run?" once, with one kind of error message, for any
+task: it reads the run's config, finds its task in the registry, reads the checkpoint (the newest,
+``best``, or one named by the user; safetensors, never pickle) and asks the task to open it
+(``Task.open``). ``run.model`` is then what the commands use:
+
+- a ``NoiseGenerator`` (GAN tasks, and plug-ins that draw from noise): ``sample``, ``interpolate``,
+  ``sheet``, ``arithmetic``, ``ablate``, ``invert``, ``memorization``, ``export``, ``eval``,
+  ``report``; ``run.G``, ``run.num_classes``, ``run.class_names``, ``run.z_dim`` read from it;
+- a ``Translator`` (image-to-image tasks): ``translate``, ``upscale``, ``export``, ``eval``.
 """
 
 from __future__ import annotations
@@ -16,36 +22,70 @@ from torch import nn
 
 from ganforge.config import Config, load_run_config
 from ganforge.errors import GanforgeError
+from ganforge.inference.noise import NoiseGenerator
+from ganforge.inference.translator import Translator
+from ganforge.tasks.base import Task
+from ganforge.tasks.registry import task_class
 from ganforge.train import checkpoint as ckpt
+from ganforge.train.legacy import upgrade
 
 
 @dataclass
 class LoadedRun:
-    """A run folder opened for inference. ``G`` is in eval mode on ``device``."""
+    """A run folder opened for inference; ``model`` is on the requested device, in eval mode."""
 
     run_dir: Path
     cfg: Config
     checkpoint: Path
-    G: nn.Module
-    num_classes: int
-    """Classes the generator is conditioned on (0: unconditional)."""
-    class_names: list[str]
+    task: type[Task]
+    model: Any
+    """A ``NoiseGenerator`` or a ``Translator`` (ganforge.inference)."""
     used_ema: bool
     images_seen: int
     state: dict[str, Any]
     """The whole checkpoint (D weights, optimizer state, ...) for commands that need more."""
 
+    # ------------------------------------------------------------------ noise-to-sample runs
+    def noise_model(self, command: str = "this command") -> NoiseGenerator:
+        """``model`` as a NoiseGenerator, or a one-line error naming what to use instead."""
+        if isinstance(self.model, NoiseGenerator):
+            return self.model
+        what = f"a {self.cfg.model.task} run (image-to-image)"
+        raise GanforgeError(
+            f"{self.run_dir} is {what}: {command} needs a noise-to-image run; use "
+            "`ganforge translate` or `ganforge upscale`"
+        )
+
+    @property
+    def G(self) -> nn.Module:
+        return self.noise_model().G
+
+    @property
+    def num_classes(self) -> int:
+        """Classes the generator is conditioned on (0: unconditional)."""
+        return self.noise_model().num_classes
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.noise_model().class_names
+
     @property
     def z_dim(self) -> int:
-        return int(self.G.z_dim)
+        return self.noise_model().z_dim
 
     def build_discriminator(self) -> nn.Module:
         """The run's discriminator with its trained weights (inversion uses its features)."""
-        from ganforge.models import build_discriminator
+        return self.task.discriminator(self.cfg, self.state, self.model)
 
-        D = build_discriminator(self.cfg, self.num_classes)
-        D.load_state_dict(self.state["nets"]["D"])
-        return D.to(next(self.G.parameters()).device).eval()
+    # ------------------------------------------------------------------ image-to-image runs
+    def translator(self, command: str = "this command") -> Translator:
+        """``model`` as a Translator, or a one-line error naming what to use instead."""
+        if isinstance(self.model, Translator):
+            return self.model
+        raise GanforgeError(
+            f"{self.run_dir} is a noise-to-image run: use `ganforge sample` ({command} takes "
+            "image-to-image runs: pix2pix, CycleGAN, SRGAN)"
+        )
 
 
 def resolve_checkpoint(run: str | Path, checkpoint: str | Path | None = None) -> tuple[Path, Path]:
@@ -76,47 +116,37 @@ def resolve_checkpoint(run: str | Path, checkpoint: str | Path | None = None) ->
     return path, found[-1]
 
 
+def run_config(run: str | Path) -> Config:
+    """The config of a run folder (or of the run a checkpoint file belongs to)."""
+    return load_run_config(resolve_checkpoint(run)[0])
+
+
 def load_run(
     run: str | Path,
     checkpoint: str | Path | None = None,
     ema: bool = True,
     device: str | torch.device = "cpu",
+    **options: Any,
 ) -> LoadedRun:
-    """Open ``run`` (a run folder or a checkpoint file) and rebuild its generator."""
-    from ganforge.models import build_generator
+    """Open ``run`` (a run folder or a checkpoint file) with any task's trained model.
 
+    ``ema`` picks the EMA weights where the run kept them; ``options`` are the task's own (e.g.
+    ``direction="BtoA"`` for a CycleGAN run's F).
+    """
     run_dir, ckpt_path = resolve_checkpoint(run, checkpoint)
     cfg = load_run_config(run_dir)
-    if cfg.model.task != "gan":
-        raise GanforgeError(
-            f"{run_dir} is a {cfg.model.task} run (image-to-image): use `ganforge translate` or "
-            "`ganforge upscale`, or ganforge.inference.load_translator in Python"
-        )
-    state = ckpt.load(ckpt_path)
-    meta = state.get("meta", {})
-    num_classes = int(meta.get("data", {}).get("num_classes", 0))
-    G = build_generator(cfg, num_classes)
-    use_ema = ema and "G" in state.get("ema", {})
-    weights = state["ema"]["G"] if use_ema else state.get("nets", {}).get("G")
-    if weights is None:
-        raise GanforgeError(f"{ckpt_path} holds no generator weights")
-    try:
-        G.load_state_dict(weights)
-    except RuntimeError as e:
-        first = str(e).strip().splitlines()[0][:200]
-        raise GanforgeError(
-            f"{ckpt_path} does not match the model in {run_dir / 'config.yaml'} ({first}); "
-            "was the config edited after training?"
-        ) from None
-    G = G.to(device).eval().requires_grad_(False)
+    cls = task_class(cfg)
+    state = upgrade(ckpt.load(ckpt_path))
+    model, used_ema = cls.open(cfg, state, ema=ema, device=device, **options)
+    progress = state.get("progress", {})
+    seen = progress.get("images_seen", 0) if isinstance(progress, dict) else 0
     return LoadedRun(
         run_dir=run_dir,
         cfg=cfg,
         checkpoint=ckpt_path,
-        G=G,
-        num_classes=num_classes if cfg.model.conditional != "none" else 0,
-        class_names=list(meta.get("data", {}).get("class_names", [])),
-        used_ema=use_ema,
-        images_seen=int(state.get("progress", {}).get("images_seen", 0)),
+        task=cls,
+        model=model,
+        used_ema=used_ema,
+        images_seen=seen if isinstance(seen, int) and not isinstance(seen, bool) else 0,
         state=state,
     )

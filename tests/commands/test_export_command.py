@@ -44,7 +44,7 @@ def test_export_bad_input(dcgan_run, tmp_path, ganforge_cli):
 
 @pytest.fixture(scope="module")
 def i2i_runs(tmp_path_factory):
-    from i2i.tiny_i2i import train_tiny_i2i
+    from tiny_i2i import train_tiny_i2i
 
     root = tmp_path_factory.mktemp("i2i")
     return {task: train_tiny_i2i(root, task) for task in ("pix2pix", "cyclegan")}

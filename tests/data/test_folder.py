@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,7 +170,7 @@ def test_bad_files_are_skipped_and_reported(tmp_path):
     assert "0 bytes" in reasons["empty.jpg"]
     assert "truncated" in reasons["truncated.png"] or "corrupt" in reasons["truncated.png"]
     assert r["n_ignored"] == 2 and sorted(r["ignored"]) == [".DS_Store", "notes.txt"]
-    assert any("skipped 3" in w for w in r["warnings"])
+    assert any("skipped 3 image file(s)" in w for w in r["warnings"])
     json.dumps(r)
 
 
@@ -261,3 +264,133 @@ def test_oversized_image_is_skipped(tmp_path, monkeypatch):
     data = load_folder(tmp_path, resolution=8, channels=1)
     assert len(data) == 1 and data.report["skipped"][0]["file"] == "huge.png"
     assert "too large" in data.report["skipped"][0]["reason"]
+
+
+# --------------------------------------------------------------------------- hostile folders
+
+
+def _refuse_scandir(monkeypatch, *names: str) -> None:
+    """Make os.walk's listing of the folders called ``names`` fail as chmod 000 would: tests run
+    as root here, where chmod does not deny reads."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name in names:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unreadable_class_folder_is_reported_not_dropped(tmp_path, monkeypatch):
+    for cls in ("cat", "dog", "lost+found"):
+        (tmp_path / cls).mkdir()
+    Image.new("L", (8, 8), 10).save(tmp_path / "cat" / "a.png")
+    Image.new("L", (8, 8), 20).save(tmp_path / "dog" / "b.png")
+    _refuse_scandir(monkeypatch, "dog", "lost+found")
+    data = load_folder(tmp_path, 8, 1)
+    r = data.report
+    assert data.class_names == ["cat"] and len(data) == 1
+    assert [s["file"] for s in r["skipped"]] == ["dog/", "lost+found/"]
+    assert r["skipped"][0]["reason"].startswith("folder cannot be read (Permission denied)")
+    assert r["n_skipped_folders"] == 2 and r["n_skipped"] == 0
+    assert any("skipped 2 folder(s)" in w for w in r["warnings"])
+    json.dumps(r)
+
+
+def test_only_unreadable_folders_is_an_error(tmp_path, monkeypatch):
+    (tmp_path / "cls").mkdir()
+    Image.new("L", (8, 8)).save(tmp_path / "cls" / "a.png")
+    _refuse_scandir(monkeypatch, "cls")
+    with pytest.raises(GanforgeError, match="no image files it can read.*cls/") as e:
+        load_folder(tmp_path, 8, 1)
+    assert "\n" not in str(e.value)
+    _refuse_scandir(monkeypatch, tmp_path.name)
+    with pytest.raises(GanforgeError, match="cannot read image folder .*Permission denied"):
+        load_folder(tmp_path, 8, 1)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files and folders anyway")
+def test_chmod_000_folder_and_file_are_reported(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    Image.new("L", (8, 8)).save(tmp_path / "a" / "ok.png")
+    Image.new("L", (8, 8)).save(tmp_path / "a" / "locked.png")
+    Image.new("L", (8, 8)).save(tmp_path / "b" / "x.png")
+    (tmp_path / "a" / "locked.png").chmod(0)
+    (tmp_path / "b").chmod(0)
+    try:
+        r = load_folder(tmp_path, 8, 1).report
+    finally:
+        (tmp_path / "b").chmod(0o755)
+    reasons = {s["file"]: s["reason"] for s in r["skipped"]}
+    assert reasons["a/locked.png"].startswith("cannot be read")
+    assert reasons["b/"].startswith("folder cannot be read")
+
+
+def test_unreadable_file_is_reported(tmp_path, monkeypatch):
+    Image.new("L", (8, 8)).save(tmp_path / "ok.png")
+    Image.new("L", (8, 8)).save(tmp_path / "locked.png")
+    real = os.open
+
+    def os_open(path, flags, *args, **kwargs):
+        if Path(path).name == "locked.png":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, flags, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "open", os_open)
+        r = load_folder(tmp_path, 8, 1).report
+    assert r["skipped"] == [
+        {"file": "locked.png", "reason": "cannot be read (Permission denied): fix its permissions"}
+    ]
+
+
+def test_hostile_files_are_loaded_or_listed_with_a_reason(tmp_path):
+    root, outside = tmp_path / "data", tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(root / "good.png")
+    Image.new("RGB", (8, 8), (4, 5, 6)).save(outside / "theirs.png")
+    (root / "outside.png").symlink_to(outside / "theirs.png")  # a link out: loaded, as any file
+    (root / "loop.png").symlink_to("loop.png")
+    (root / "broken.jpg").symlink_to("gone.jpg")
+    (root / "empty.png").write_bytes(b"")
+    (root / "random.png").write_bytes(np.random.default_rng(0).bytes(3000))
+    (root / "truncated.png").write_bytes(_valid_png_bytes()[:2000])
+    Image.new("L", (8, 8)).save(root / "pcx.png", format="PCX")  # a reader no data set needs
+    os.mkfifo(root / "fifo.png")
+    (root / "up").symlink_to("..")  # a folder link back to an ancestor: not followed
+    (root / "self").symlink_to(".")
+    odd = os.fsencode(root) + b"/caf\xe9.png"  # not valid UTF-8
+    Image.new("RGB", (8, 8), (7, 8, 9)).save(odd.decode("utf-8", "surrogateescape"))
+    data = load_folder(root, 8, 3)
+    r = data.report
+    assert len(data) == 3  # good.png, outside.png and the oddly named one
+    reasons = {s["file"]: s["reason"] for s in r["skipped"]}
+    assert reasons.pop("loop.png") == "symbolic link loop: it leads back to itself"
+    assert reasons.pop("broken.jpg") == "broken symbolic link: its target gone.jpg does not exist"
+    assert reasons.pop("empty.png") == "empty file (0 bytes)"
+    assert reasons.pop("fifo.png").startswith("not a regular file")
+    assert reasons.pop("random.png").startswith("not a readable image")
+    assert reasons.pop("truncated.png").startswith("corrupt or truncated")
+    assert reasons.pop("pcx.png") == "not a readable image (unknown or corrupt format)"
+    assert reasons.pop("up/").startswith("symbolic link to ") and "not followed" in reasons.pop(
+        "self/"
+    )
+    assert reasons == {}
+    json.dumps(r)  # names that are not UTF-8 still make a JSON report
+
+
+def test_cache_key_survives_broken_links(tmp_path, monkeypatch):
+    monkeypatch.setattr(folder_mod, "CACHE_MIN_FILES", 1)
+    Image.new("L", (8, 8)).save(tmp_path / "a.png")
+    (tmp_path / "b.png").symlink_to("missing.png")
+    data = load_folder(tmp_path, 8, 1, cache_dir=tmp_path.parent / "cache")
+    assert len(data) == 1 and data.report["cache"]["hit"] is False
+
+
+def test_bad_max_pixels_is_one_line(tmp_path):
+    Image.new("L", (8, 8)).save(tmp_path / "a.png")
+    with pytest.raises(GanforgeError, match="data.max_pixels=0 must be a positive"):
+        load_folder(tmp_path, 8, 1, max_pixels=0)

@@ -90,7 +90,7 @@ def test_format_comes_from_the_flag_or_the_name():
 
 @pytest.fixture(scope="module")
 def i2i_runs(tmp_path_factory):
-    from i2i.tiny_i2i import train_tiny_i2i
+    from tiny_i2i import train_tiny_i2i
 
     root = tmp_path_factory.mktemp("i2i")
     return {task: train_tiny_i2i(root, task) for task in ("pix2pix", "cyclegan", "srgan")}
@@ -109,10 +109,9 @@ def test_i2i_onnx_matches_pytorch_at_other_batches_and_sizes(task, direction, i2
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxscript", reason="the torch.export-based ONNX exporter needs it")
     ort = pytest.importorskip("onnxruntime")
-    from ganforge.inference import load_translator
-
-    tr = load_translator(i2i_runs[task], direction=direction)
-    out = E.export_onnx(tr, tmp_path / "g.onnx")
+    run = load_run(i2i_runs[task], direction=direction)
+    tr = run.model
+    out = E.export_onnx(run, tmp_path / "g.onnx")
     assert [p.name for p in tmp_path.iterdir()] == ["g.onnx"]
     meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["ganforge"])
     assert (meta["task"], meta["direction"], meta["channels"]) == (task, direction, 1)
@@ -128,20 +127,19 @@ def test_i2i_onnx_matches_pytorch_at_other_batches_and_sizes(task, direction, i2
         want = tr.net(x).numpy()
         assert got.shape == (n, 1, tr.scale * h, tr.scale * w)
         np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
-    assert E.onnx_max_difference(out, tr) < 1e-4
+    assert E.onnx_max_difference(out, run) < 1e-4
     if task == "cyclegan":  # BtoA really is F, not G
-        G = load_translator(i2i_runs[task], direction="AtoB").net
+        G = load_run(i2i_runs[task], direction="AtoB").model.net
         x = torch.rand(1, 1, 8, 8) * 2 - 1
         assert not torch.allclose(G(x), tr.net(x))
 
 
 def test_i2i_torchscript_loads_in_a_fresh_process_without_ganforge(i2i_runs, tmp_path):
-    from ganforge.inference import load_translator
-
     want = {}
     for task, run in i2i_runs.items():
-        tr = load_translator(run)
-        E.export_torchscript(tr, tmp_path / f"{task}.pt")
+        opened = load_run(run)
+        tr = opened.model
+        E.export_torchscript(opened, tmp_path / f"{task}.pt")
         (h, w) = _sizes(tr)[1]
         x = torch.rand(3, 1, h, w) * 2 - 1
         np.save(tmp_path / f"{task}-in.npy", x.numpy())
@@ -169,17 +167,16 @@ assert not [k for k in sys.modules if k.startswith("ganforge")], "ganforge was i
 
 
 def test_i2i_safetensors_rebuilds_each_direction(i2i_runs, tmp_path):
-    from ganforge.inference import load_translator
-
     for direction in ("AtoB", "BtoA"):
-        tr = load_translator(i2i_runs["cyclegan"], direction=direction)
-        out = E.export_safetensors(tr, tmp_path / f"{direction}.safetensors")
+        run = load_run(i2i_runs["cyclegan"], direction=direction)
+        tr = run.model
+        out = E.export_safetensors(run, tmp_path / f"{direction}.safetensors")
         info = json.loads((tmp_path / f"{direction}.json").read_text())
         assert info["direction"] == direction and info["size_multiple"] == 4
         assert info["channels"] == 1 and info["scale"] == 1 and info["min_size"] == 8
         x = torch.rand(2, 1, 12, 8) * 2 - 1
         assert torch.equal(E.load_generator(out)(x), tr.net(x))
-    sr = load_translator(i2i_runs["srgan"])
+    sr = load_run(i2i_runs["srgan"])
     E.export_safetensors(sr, tmp_path / "sr.safetensors")
     assert json.loads((tmp_path / "sr.json").read_text())["output"]["shape"][2] == "4*height"
 

@@ -2,6 +2,8 @@
 
 import os
 import stat
+import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,11 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from ganforge.atomic import TEMP_PREFIX
 from ganforge.errors import GanforgeError
 from ganforge.train import checkpoint as ckpt
+
+LEGACY = Path(__file__).parents[1] / "fixtures" / "legacy"
 
 
 def test_round_trip_keeps_structure(tmp_path):
@@ -35,7 +40,7 @@ def test_round_trip_keeps_structure(tmp_path):
     assert back["nested"]["list"][1] is None and back["nested"]["list"][2] is True
     opt2 = torch.optim.Adam([torch.nn.Parameter(torch.randn(3))])
     opt2.load_state_dict(back["optim"])  # what resume does
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert [p.name for p in tmp_path.iterdir()] == ["c.safetensors"]  # no temporary file left
 
 
 def test_foreign_and_broken_files_are_refused(tmp_path):
@@ -76,6 +81,9 @@ def _tampered(tmp_path, state_json: str | None) -> Path:
         ('{"nets": {"G": ', "not valid JSON"),  # truncated
         ("[1, 2]", "not a mapping"),
         (None, "no 'state' entry"),
+        ('{"n": ' + "9" * 5000 + "}", "not valid JSON"),  # more digits than Python converts
+        ('{"a": ' * 100 + "1" + "}" * 100, "nested over 64 levels"),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON"),  # deeper than the parser recurses
     ],
 )
 def test_tampered_metadata_is_one_line_error(tmp_path, state_json, why):
@@ -126,3 +134,46 @@ def test_listing_and_pruning(tmp_path):
     ]
     ckpt.prune(tmp_path, 2)
     assert [p.name for p in ckpt.list_checkpoints(tmp_path)][0] == ckpt.checkpoint_name(100)
+
+
+def test_only_ganforge_names_its_temporary_files(tmp_path):
+    # safetensors.torch.save_file writes through a ".tmpXXXXXX" file of its own, which kill -9
+    # left behind; the checkpoint is now serialised in memory and written under our name only.
+    names: set[str] = set()
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            names.update(os.listdir(tmp_path))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for i in range(3):  # 40 MB each: long enough for the watcher to see the temporary file
+            ckpt.atomic_save(tmp_path / f"c{i}.safetensors", {"w": torch.zeros(10_000_000)})
+    finally:
+        done.set()
+        watcher.join()
+    temporary = names - {f"c{i}.safetensors" for i in range(3)}
+    assert temporary and all(n.startswith(TEMP_PREFIX) for n in temporary), temporary
+
+
+def test_oversized_metadata_is_refused_before_parsing(tmp_path, monkeypatch):
+    huge = tmp_path / "huge.safetensors"
+    huge.write_bytes(struct.pack("<Q", 10**12) + b"{}")  # claims a 1 TB header
+    with pytest.raises(GanforgeError, match="header is 1,000,000,000,000 bytes, over the"):
+        ckpt.load(huge)
+    path = _tampered(
+        tmp_path, '{"nets": {"G": {"w": {"$t": "nets.G.w"}}}, "pad": "' + "x" * 200 + '"}'
+    )
+    assert ckpt.load(path)["pad"] == "x" * 200
+    monkeypatch.setattr(ckpt, "MAX_STATE_BYTES", 100)
+    with pytest.raises(GanforgeError, match="state metadata is 2[0-9]{2} characters, over the 100"):
+        ckpt.load(path)
+
+
+@pytest.mark.parametrize("run", ["dcgan", "cyclegan"])
+def test_real_checkpoints_are_within_the_bounds(run):
+    (path,) = sorted((LEGACY / run / "checkpoints").glob("ckpt-*.safetensors"))
+    state = ckpt.load(path)
+    assert isinstance(state, dict) and state

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from ganforge.config import load_config, preset_names
-from ganforge.train import compiled
+from ganforge.runtime import compiled
 from ganforge.train.trainer import Trainer
 from helpers import random_images, tiny_overrides
 from test_presets import _preset_data

@@ -7,9 +7,30 @@ import torch
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
+from ganforge.report.html import report_on_finish
 from ganforge.train import checkpoint as ckpt
-from ganforge.train.trainer import COLUMNS, Trainer
-from helpers import tiny_overrides
+from ganforge.train import trainer as trainer_module
+from ganforge.train.trainer import Trainer
+from helpers import one_iteration, tiny_overrides, toy_trainer, wrap_phase
+
+# metrics.csv of the adversarial tasks, unchanged since the first release (resumed runs append
+# rows under the header they started with).
+COLUMNS = [
+    "images",
+    "g_steps",
+    "d_loss",
+    "g_loss",
+    "d_real",
+    "d_fake",
+    "gp",
+    "r1",
+    "d_grad_norm",
+    "g_grad_norm",
+    "lr_g",
+    "lr_d",
+    "img_per_s",
+    "wall_s",
+]
 
 
 def _states_equal(a: dict, b: dict) -> bool:
@@ -51,7 +72,8 @@ def test_resume_is_exact(tmp_path, tiny_data, preset, per_iter):
 
 def test_run_folder_has_everything(tmp_path, tiny_data):
     ov = tiny_overrides(tmp_path, **{"train.report": True})
-    t = Trainer(load_config("cgan-fashion-mnist", ov), data=tiny_data).fit()
+    t = Trainer(load_config("cgan-fashion-mnist", ov), data=tiny_data)
+    t.fit(report_on_finish())  # what `ganforge train` and ganforge.train() pass
     d = t.run_dir
     for f in ("config.yaml", "metrics.csv", "losses.png", "data_report.json", "run.json"):
         assert (d / f).is_file(), f
@@ -117,10 +139,11 @@ def test_resume_errors(tmp_path, tiny_data):
 
 def test_g_phase_computes_no_discriminator_gradients(tmp_path, tiny_data):
     t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
-    batch = t._batch(t._indices()[0])
-    t.task.d_step(batch, t.gen, measure=False)
+    d_phase, g_phase = t.phases
+    batch = t.task.make_batch(t.task.draw(), t.gen)
+    t._step(d_phase, batch, measure=False)
     t.task.opt_d.zero_grad(set_to_none=True)
-    t.task.g_step(batch, t.gen, measure=False)
+    t._step(g_phase, batch, measure=False)
     assert all(p.grad is None for p in t.task.D.parameters())
     assert all(p.requires_grad for p in t.task.D.parameters())  # unfrozen afterwards
     assert any(p.grad is not None for p in t.task.G.parameters())
@@ -139,15 +162,13 @@ def test_batch_larger_than_data_fails(tmp_path, tiny_data):
 def test_a_crash_mid_run_marks_the_run_failed(tmp_path, tiny_data):
     t = Trainer(load_config("dcgan-fashion-mnist", tiny_overrides(tmp_path)), data=tiny_data)
     calls = {"n": 0}
-    g_step = t.task.g_step
 
-    def broken(*args, **kwargs):
+    def broken(trainer):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("out of memory\nmore detail")
-        return g_step(*args, **kwargs)
 
-    t.task.g_step = broken
+    wrap_phase(t, "G", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         t.fit()
     info = json.loads((t.run_dir / "run.json").read_text())
@@ -165,3 +186,41 @@ def test_ema_half_life_counts_every_image_shown_to_d(tmp_path, tiny_data, monkey
     ov = tiny_overrides(tmp_path, **{"train.images": 320})
     Trainer(load_config("wgangp-fashion-mnist", ov), data=tiny_data).fit()
     assert seen and set(seen) == {32 * 5}
+
+
+# --------------------------------------------------------------------------- fp16 loss scaling
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
+def test_every_precision_gives_finite_losses(precision, tmp_path, monkeypatch):
+    # fp16 on CPU is what CUDA runs (float16 autocast, GradScaler); the Trainer itself never picks
+    # it on CPU, but its scaler path is the same on both devices.
+    monkeypatch.setattr(trainer_module, "choose_precision", lambda name, device: (precision, None))
+    trainer = toy_trainer(tmp_path)
+    assert trainer.scalers["D"].is_enabled() == (precision == "fp16")
+    for _ in range(3):
+        out = one_iteration(trainer)
+    assert all(torch.isfinite(v).all() for v in out.values()), out
+    assert all(torch.isfinite(p).all() for p in trainer.task.G.parameters())
+
+
+def test_gradient_scaler_state_resumes_exactly(tmp_path, tiny_data, monkeypatch):
+    """fp16 (forced here on CPU) checkpoints both scalers; a resumed run continues bit for bit."""
+    monkeypatch.setattr(trainer_module, "choose_precision", lambda name, device: ("fp16", None))
+    n = 256
+    ov = tiny_overrides(
+        tmp_path, **{"train.images": n, "train.checkpoint_every": n // 2, "train.log_every": 64}
+    )
+    straight = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    half = Trainer(
+        load_config("dcgan-fashion-mnist", {**ov, "train.images": n // 2}), data=tiny_data
+    )
+    half.scalers["D"].set_growth_factor(4.0)  # state that only the checkpoint can carry over
+    half.fit()
+    assert half.state_dict()["scalers"]["D"]["growth_factor"] == 4.0
+    resumed = Trainer.resume(half.run_dir, [f"train.images={n}"], data=tiny_data)
+    assert resumed.scalers["D"].state_dict() == half.scalers["D"].state_dict()
+    assert resumed.scalers["G"].state_dict() == half.scalers["G"].state_dict()
+    resumed.fit()
+    straight_g = straight.task.G.state_dict()
+    assert all(torch.equal(v, resumed.task.G.state_dict()[k]) for k, v in straight_g.items())

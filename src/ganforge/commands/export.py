@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganforge.commands.generator_options import add_run_options, done, open_run
+from ganforge.commands.generator_options import add_run_options, done
 from ganforge.errors import GanforgeError
 
 ONNX_TOLERANCE = 1e-4
@@ -48,18 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace):
-    """A LoadedRun (noise-to-image) or a Translator (image-to-image), on the CPU: exported graphs
-    are device-neutral."""
-    from ganforge.inference import is_i2i_run, load_translator
+    """The LoadedRun of any task, on the CPU: exported graphs are device-neutral."""
+    # Imported when the command runs: `ganforge --help` imports no torch.
+    from ganforge.runs import load_run
 
-    if is_i2i_run(args.run):
-        return load_translator(args.run, args.checkpoint, args.direction, ema=not args.no_ema)
-    if args.direction:
-        raise GanforgeError(
-            "--direction is for image-to-image runs (pix2pix, CycleGAN, SRGAN); "
-            f"{args.run} is not one"
-        )
-    return open_run(args, device="cpu")
+    options = {"direction": args.direction} if args.direction else {}
+    return load_run(args.run, args.checkpoint, ema=not args.no_ema, device="cpu", **options)
 
 
 def _export_checked_onnx(E, model, out, opset: int | None) -> float | None:
@@ -87,7 +81,7 @@ def _export_checked_onnx(E, model, out, opset: int | None) -> float | None:
 def run(args: argparse.Namespace) -> int:
     from ganforge.explore import export as E
     from ganforge.explore.outputs import check_output
-    from ganforge.inference import Translator
+    from ganforge.inference.translator import Translator
 
     fmt = E.format_for(args.out, args.format)
     out = check_output(args.out, E.SUFFIXES[fmt])
@@ -100,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         check = f"; config in {out.with_suffix('.json')}" if fmt == "safetensors" else ""
     weights = "EMA" if model.used_ema else "raw"
     what = "generator"
-    if isinstance(model, Translator):  # image-to-image: say which network and which way
-        what = f"{model.cfg.model.task} {E.translator_config(model)['network']} ({model.direction})"
+    if isinstance(model.model, Translator):  # image-to-image: say which network and which way
+        tr = model.model
+        what = f"{model.cfg.model.task} {tr.network} ({tr.direction})"
     done(f"wrote {out}: {weights} {what} from {model.checkpoint.name}{check}")
     return 0

@@ -35,12 +35,17 @@ def add_sampling_options(p: argparse.ArgumentParser, seed_help: str = "") -> Non
 
 
 def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
-    """The LoadedRun named on the command line (errors are one-line GanforgeErrors)."""
+    """The LoadedRun of a noise-to-image model named on the command line (errors are one-line
+    GanforgeErrors; an image-to-image run is refused with what to use instead)."""
+    # Imported when the command runs, so that building the parser (`ganforge --help`) imports
+    # no torch.
     from ganforge.runs import load_run
-    from ganforge.train.runtime import resolve_device
+    from ganforge.runtime.device import resolve_device
 
     dev = resolve_device(device or getattr(args, "device", "cpu"))
-    return load_run(args.run, args.checkpoint, ema=not args.no_ema, device=dev)
+    run = load_run(args.run, args.checkpoint, ema=not args.no_ema, device=dev)
+    run.noise_model(f"`ganforge {getattr(args, 'command', None) or 'sample'}`")
+    return run
 
 
 def label_of(args: argparse.Namespace, run: Any) -> int | None:

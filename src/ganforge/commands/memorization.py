@@ -89,14 +89,14 @@ def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import ganforge
     from ganforge import evaluation as ev
     from ganforge.data import load_data
     from ganforge.images import atomic_write_bytes
     from ganforge.metrics.memorization import memorization_report
     from ganforge.metrics.reference import sample_indices
     from ganforge.runs import load_run
-    from ganforge.train.runtime import resolve_device
+    from ganforge.runtime.device import resolve_device
+    from ganforge.version import __version__
 
     if args.n < 1 or args.k < 1:
         raise GanforgeError(f"--n and --k must be positive, got --n {args.n} --k {args.k}")
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         "test, BetaBinomial(n_fake, k, n_heldout - k + 1), which includes the threshold's "
         "estimation noise, gives p < 1e-3",
         "seed": args.seed,
-        "ganforge_version": ganforge.__version__,
+        "ganforge_version": __version__,
     }
     result = {"report": report.to_dict(), "protocol": protocol}
     path = out / f"memorization-{ckpt}.json"

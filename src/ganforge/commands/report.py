@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ganforge.errors import GanforgeError
     from ganforge.report.html import write_report
-    from ganforge.train.runtime import resolve_device
+    from ganforge.runtime.device import resolve_device
 
     run_dir = Path(args.run)
     if run_dir.is_file():

@@ -69,14 +69,14 @@ def process(args: argparse.Namespace, direction: str | None, tile: int | None) -
     from ganforge.commands.generator_options import done
     from ganforge.errors import GanforgeError
     from ganforge.images import save_png
-    from ganforge.inference import (
+    from ganforge.inference.translator import (
         collect_inputs,
-        load_translator,
         read_image,
         translate_tensor,
         upscale_tiled,
     )
-    from ganforge.train.runtime import resolve_device
+    from ganforge.runs import load_run
+    from ganforge.runtime.device import resolve_device
 
     files = collect_inputs(args.inputs)
     out = Path(args.out)
@@ -88,13 +88,16 @@ def process(args: argparse.Namespace, direction: str | None, tile: int | None) -
         raise GanforgeError(f"--out {out}: several inputs need an output folder, not a file")
     elif out.exists() and not out.is_dir():
         raise GanforgeError(f"--out {out} exists and is not a folder")
-    tr = load_translator(
-        args.run, args.checkpoint, direction, resolve_device(args.device), ema=not args.no_ema
-    )
+    options = {"direction": direction} if direction else {}
+    device = resolve_device(args.device)
+    run = load_run(args.run, args.checkpoint, ema=not args.no_ema, device=device, **options)
+    tr = run.translator(f"`ganforge {args.command}`")
     if tile is None and tr.scale != 1:
-        raise GanforgeError(f"{tr.run_dir} is a super-resolution run: use `ganforge upscale`")
+        raise GanforgeError(f"{run.run_dir} is a super-resolution run: use `ganforge upscale`")
     if tile is not None and tr.scale == 1:
-        raise GanforgeError(f"{tr.run_dir} is a {tr.cfg.model.task} run: use `ganforge translate`")
+        raise GanforgeError(
+            f"{run.run_dir} is a {run.cfg.model.task} run: use `ganforge translate`"
+        )
     if not single:
         out.mkdir(exist_ok=True)
     failed: list[str] = []
@@ -109,10 +112,10 @@ def process(args: argparse.Namespace, direction: str | None, tile: int | None) -
             failed.append(str(e))
             continue
         save_png(out if single else out / f"{f.stem}.png", y[0].permute(1, 2, 0).numpy())
-    weights = "EMA" if tr.used_ema else "raw"
+    weights = "EMA" if run.used_ema else "raw"
     done(
-        f"wrote {len(files) - len(failed)} image(s) to {out} ({tr.cfg.model.task} {tr.direction}, "
-        f"{weights} weights of {tr.checkpoint.name})"
+        f"wrote {len(files) - len(failed)} image(s) to {out} ({run.cfg.model.task} "
+        f"{tr.direction}, {weights} weights of {run.checkpoint.name})"
     )
     for msg in failed:
         print(f"skipped: {msg}", file=sys.stderr)

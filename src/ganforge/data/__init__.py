@@ -8,15 +8,20 @@ first use, so ``import ganforge.data`` costs little more than torch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import difflib
+from typing import Any
 
 import torch
 
+from ganforge.config import DataConfig
+from ganforge.data import toy
 from ganforge.data.dataset import ImageData
+from ganforge.data.download import cache_dir
+from ganforge.data.folder import load_folder
+from ganforge.data.sources import load_cifar10, load_idx_source
+from ganforge.data.toy import load_toy
+from ganforge.data.transforms import conform
 from ganforge.errors import GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import DataConfig
 
 __all__ = ["SOURCES", "ImageData", "load_data"]
 
@@ -25,8 +30,6 @@ SOURCES = ("fashion-mnist", "mnist", "cifar10", "folder:PATH", "toy-ring", "toy-
 
 def _finish(data: ImageData, cfg: DataConfig) -> ImageData:
     """Apply ``max_images``, bring images to the configured size, and complete the report."""
-    from ganforge.data.transforms import conform
-
     report = data.report
     report.setdefault("warnings", [])
     images, labels = data.images, data.labels
@@ -64,17 +67,10 @@ def load_data(cfg: DataConfig, seed: int = 0) -> ImageData:
     """
     source = cfg.source.strip()
     if source in ("fashion-mnist", "mnist"):
-        from ganforge.data.sources import load_idx_source
-
         data = load_idx_source(source, cfg)
     elif source == "cifar10":
-        from ganforge.data.sources import load_cifar10
-
         data = load_cifar10(cfg)
     elif source.startswith("folder:"):
-        from ganforge.data.download import cache_dir
-        from ganforge.data.folder import load_folder
-
         path = source.removeprefix("folder:").strip()
         if not path:
             raise GanforgeError(
@@ -87,17 +83,14 @@ def load_data(cfg: DataConfig, seed: int = 0) -> ImageData:
             cfg.background,
             limit=cfg.max_images,
             cache_dir=cache_dir(cfg),
+            max_pixels=cfg.max_pixels,
         )
         data.report.update(origin="folder", split="all", paths=[data.report.pop("path")])
     elif source in ("toy-ring", "toy-grid"):
-        from ganforge.data.toy import load_toy
-
         if cfg.toy_samples < 1 or cfg.toy_std < 0:
             raise GanforgeError("data.toy_samples must be positive and data.toy_std non-negative")
         data = load_toy(source, cfg.toy_samples, cfg.toy_std, seed)
     else:
-        import difflib
-
         hint = difflib.get_close_matches(source, SOURCES, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise GanforgeError(
@@ -109,7 +102,5 @@ def load_data(cfg: DataConfig, seed: int = 0) -> ImageData:
 def __getattr__(name: str) -> Any:
     # ring_centers / grid_centers without importing toy.py eagerly.
     if name in ("ring_centers", "grid_centers"):
-        from ganforge.data import toy
-
         return getattr(toy, name)
     raise AttributeError(f"module 'ganforge.data' has no attribute {name!r}")

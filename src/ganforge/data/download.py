@@ -17,13 +17,10 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ganforge.atomic import publish
+from ganforge.config import DataConfig
 from ganforge.errors import GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import DataConfig
 
 _CHUNK = 1 << 20
 

@@ -8,7 +8,12 @@ Cleaning, per image (Pillow): EXIF orientation applied; transparency (RGBA, LA, 
 grey/RGB with a transparent colour key) composited onto ``data.background``; 16-bit and 32-bit
 grey scaled to 8 bits by value range, not truncated; converted to grey (ITU-R 601 luma) or RGB;
 the short side resized to ``data.resolution`` with Lanczos (antialiased when shrinking) and the
-centre square kept. Unreadable files (zero bytes, truncated, corrupt, not an image) are skipped and
+centre square kept.
+
+Files are untrusted input (``decode.py``): an image over ``data.max_pixels`` by its header is
+refused before decoding, a large one is shrunk while decoding, and the decodes in flight share a
+memory budget. Files that cannot be used (too large, zero bytes, truncated, corrupt, not an image,
+broken or looping links, FIFOs, no permission) and sub-folders that cannot be read are skipped and
 listed in the report; only a folder with nothing usable is an error.
 
 Decoding runs in a thread pool (Pillow releases the GIL while decoding and resampling) and the
@@ -24,16 +29,27 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, ImageColor, ImageOps
+from PIL import ExifTags, Image, ImageColor, ImageOps
 
 from ganforge.atomic import publish
 from ganforge.data.dataset import ImageData
+from ganforge.data.decode import (
+    DEEP_GREY,
+    MAX_PIXELS,
+    DecodeBudget,
+    budget_bytes,
+    decode,
+    strips,
+    to_8bit,
+)
 from ganforge.errors import GanforgeError
 
 IMAGE_EXTENSIONS = frozenset(
@@ -56,7 +72,7 @@ IMAGE_EXTENSIONS = frozenset(
 )
 CACHE_MIN_FILES = 2000
 """Folders with at least this many image files get their cleaned tensor cached."""
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bump when the cleaning changes, so old caches are not reused."""
 MAX_LISTED = 1000
 """Longest skipped/ignored list kept in the report (the counts stay exact)."""
@@ -76,30 +92,27 @@ def parse_background(colour: str) -> tuple[int, int, int]:
     return rgb[0], rgb[1], rgb[2]
 
 
-def _to_8bit(img: Image.Image) -> Image.Image:
-    """Grey images deeper than 8 bits -> "L", scaled by the range of their type."""
-    a = np.asarray(img)
-    if img.mode.startswith("I;16") or img.mode == "I":
-        # 16-bit PNG/TIFF arrive as I;16 or I. Divide by 257 maps 0..65535 onto 0..255 exactly
-        # at both ends (65535 / 257 = 255); taking the high byte would be off by up to one.
-        a = (np.clip(a.astype(np.float64), 0, 65535) / 257.0).round()
-    elif img.mode == "F":
-        # Float images have no fixed range: [0, 1] is the common convention, else assume 0..255.
-        a = a.astype(np.float64)
-        a = (
-            np.clip(a, 0, 1) * 255 if np.nanmax(a, initial=0) <= 1.0 else np.clip(a, 0, 255)
-        ).round()
-        a = np.nan_to_num(a)
-    return Image.fromarray(a.astype(np.uint8), mode="L")
+def _orient(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation, if any (``exif_transpose`` would copy an upright image too)."""
+    if img.getexif().get(ExifTags.Base.Orientation, 1) in (1, None):
+        return img
+    return ImageOps.exif_transpose(img)
 
 
 def _composite(img: Image.Image, background: tuple[int, int, int]) -> Image.Image:
-    """RGBA (straight alpha) -> RGB over ``background``: out = (c * a + bg * (255 - a)) / 255."""
-    a = np.asarray(img, dtype=np.uint32)  # (H, W, 4)
-    alpha = a[..., 3:4]
+    """RGBA (straight alpha) -> RGB over ``background``: out = (c * a + bg * (255 - a)) / 255.
+
+    Strip by strip: the integer blend needs uint32 temporaries, 16 bytes a pixel at full size.
+    """
+    w, h = img.size
     bg = np.asarray(background, dtype=np.uint32)
-    out = (a[..., :3] * alpha + bg * (255 - alpha) + 127) // 255  # rounded integer blend
-    return Image.fromarray(out.astype(np.uint8), mode="RGB")
+    out = Image.new("RGB", img.size)
+    for top, bottom in strips(w, h):
+        a = np.asarray(img.crop((0, top, w, bottom)), dtype=np.uint32)  # (rows, W, 4)
+        alpha = a[..., 3:4]
+        blend = (a[..., :3] * alpha + bg * (255 - alpha) + 127) // 255  # rounded integer blend
+        out.paste(Image.fromarray(blend.astype(np.uint8), mode="RGB"), (0, top))
+    return out
 
 
 def normalize_image(
@@ -107,14 +120,14 @@ def normalize_image(
 ) -> Image.Image:
     """A decoded Pillow image -> "L" or "RGB" at its own size: EXIF orientation applied, deeper
     than 8-bit grey scaled to 8 bits, transparency composited onto ``background``."""
-    img = ImageOps.exif_transpose(img)  # phone photos store rotation as a tag
-    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        img = _to_8bit(img)
+    img = _orient(img)  # phone photos store rotation as a tag
+    if img.mode in DEEP_GREY:
+        img = to_8bit(img)
     has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
     if has_alpha:
         # convert("RGBA") resolves palettes, colour keys and premultiplied alpha into straight
         # alpha; compositing then happens in RGB so a coloured background is honoured.
-        img = _composite(img.convert("RGBA"), background)
+        img = _composite(img if img.mode == "RGBA" else img.convert("RGBA"), background)
     target = "L" if channels == 1 else "RGB"
     if target == "L" and img.mode not in ("L", "1", "P", "RGB"):
         img = img.convert("RGB")  # CMYK, YCbCr, LAB, HSV: through RGB, where luma is defined
@@ -140,40 +153,29 @@ def clean_image(
 
 
 def load_image(
-    path: Path, resolution: int, channels: int, background: tuple[int, int, int], clean=None
-) -> np.ndarray | str:
-    """Decode and clean one file -> uint8 (C, R, R), or the reason it cannot be used.
+    path: Path,
+    resolution: int,
+    channels: int,
+    background: tuple[int, int, int],
+    clean: Callable[[Image.Image], Any] | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    budget: DecodeBudget | None = None,
+) -> Any:
+    """Decode and clean one file -> uint8 (C, R, R), or the reason (a str) it cannot be used.
 
     ``clean(img)`` replaces the default cleaning (``clean_image`` at ``resolution``): the
     image-to-image readers split, pad or keep the size, with the same skip-and-report handling.
+    Either way the image may arrive shrunk by a whole factor, to no less than twice
+    ``resolution`` on its short side (a huge ``resolution`` keeps the full size). Files over
+    ``max_pixels`` are refused from their header; see ``decode.decode``.
     """
-    try:
-        if path.stat().st_size == 0:
-            return "empty file (0 bytes)"
-        with Image.open(path) as img:
-            w, h = img.size
-            if w * h > (Image.MAX_IMAGE_PIXELS or float("inf")):
-                return f"too large ({w} x {h} pixels, limit Image.MAX_IMAGE_PIXELS)"
-            if img.format == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves at least
-                # twice the target size: much faster for large photos, same final quality.
-                img.draft(img.mode, (2 * resolution, 2 * resolution))
-            img.load()  # decode now so truncation is caught here, not later
-            if clean is not None:
-                return clean(img)
-            return clean_image(img, resolution, channels, background)
-    except Image.DecompressionBombError as e:
-        return f"too large ({e})"
-    except Image.UnidentifiedImageError:
-        return "not a readable image (unknown or corrupt format)"
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        # Pillow reports truncation as OSError("image file is truncated") and bad headers as
-        # SyntaxError or ValueError depending on the plugin.
-        return f"corrupt or truncated ({type(e).__name__}: {e})"
-    except Exception as e:
-        # Malformed metadata (EXIF, ICC, palettes) can raise almost anything inside a plugin;
-        # one odd file must be reported and skipped, not stop the whole data set.
-        return f"unreadable ({type(e).__name__}: {e})"
+
+    def default(img: Image.Image) -> np.ndarray:
+        return clean_image(img, resolution, channels, background)
+
+    # Twice the target, as for the JPEG draft: the final Lanczos step still has detail to filter.
+    return decode(path, 2 * resolution, clean or default, max_pixels=max_pixels, budget=budget)
 
 
 # --------------------------------------------------------------------------- the folder
@@ -183,20 +185,63 @@ def _is_hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
 
 
-def scan_folder(root: Path) -> tuple[list[Path], list[str], list[str]]:
-    """Recursive listing -> (image files sorted, other files, class folder names or [])."""
+@dataclass
+class FolderScan:
+    """What a recursive listing found, and the sub-folders it could not (or would not) enter."""
+
+    images: list[Path]
+    others: list[str]
+    classes: list[str]
+    folders_skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def _encloses(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+def walk_folder(root: Path) -> FolderScan:
+    """Recursive listing of ``root``; unreadable sub-folders are listed with their reason.
+
+    Symlinked folders are followed (a common way to assemble a data set), each real folder once,
+    except a link to a folder that holds ``root`` (``..``, ``/``): that would walk the data set
+    again, or the whole disk. A folder that cannot be read (permissions) is reported rather than
+    silently missing: its images, and its class if it was one, are absent. It does not become an
+    empty class: an unreadable ``lost+found`` is not a class of the data set.
+    """
     images: list[Path] = []
     others: list[str] = []
+    problems: list[dict[str, str]] = []
+    real_root = os.path.realpath(root)
     seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        # Symlinked folders are followed (a common way to assemble a data set), but each real
-        # folder only once, so a link cycle cannot loop forever.
+
+    def rel_dir(path: str) -> str:
+        return Path(path).relative_to(root).as_posix() + "/"
+
+    def unreadable(e: OSError) -> None:
+        if os.path.realpath(e.filename) == real_root:
+            raise GanforgeError(
+                f"cannot read image folder {root} ({e.strerror}): fix its permissions"
+            )
+        rel = rel_dir(e.filename)
+        if _is_hidden(Path(rel)):
+            others.append(rel)
+        else:
+            why = f"folder cannot be read ({e.strerror}): its images were not loaded"
+            problems.append({"file": rel, "reason": why})
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=True):
         real = os.path.realpath(dirpath)
         if real in seen:
             dirnames.clear()
             continue
         seen.add(real)
         dirnames.sort()
+        for d in list(dirnames):
+            link = os.path.join(dirpath, d)
+            if os.path.islink(link) and _encloses(target := os.path.realpath(link), real_root):
+                dirnames.remove(d)
+                why = f"symbolic link to {target}, a folder holding this data set: not followed"
+                problems.append({"file": rel_dir(link), "reason": why})
         for name in sorted(filenames):
             p = Path(dirpath) / name
             rel = p.relative_to(root)
@@ -207,14 +252,25 @@ def scan_folder(root: Path) -> tuple[list[Path], list[str], list[str]]:
                 others.append(rel.as_posix())
     top_level_images = any(p.parent == root for p in images)
     classes = [] if top_level_images else sorted({p.relative_to(root).parts[0] for p in images})
-    return sorted(images), others, classes
+    return FolderScan(sorted(images), others, classes, problems)
+
+
+def scan_folder(root: Path) -> tuple[list[Path], list[str], list[str]]:
+    """Recursive listing -> (image files sorted, other files, class folder names or [])."""
+    scan = walk_folder(root)
+    return scan.images, scan.others, scan.classes
 
 
 def _cache_key(files: list[Path], options: dict[str, Any]) -> str:
     h = hashlib.sha256(json.dumps({"v": CACHE_VERSION, **options}, sort_keys=True).encode())
     for p in files:
-        st = p.stat()
-        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        try:
+            st = p.stat()
+            stamp = f"{st.st_size}\0{st.st_mtime_ns}"
+        except OSError as e:  # a broken link or a vanished file is part of the key, not a crash
+            stamp = f"error {e.errno}"
+        # fsencode: file names need not be valid UTF-8
+        h.update(os.fsencode(p) + f"\0{stamp}\n".encode())
     return h.hexdigest()[:32]
 
 
@@ -263,6 +319,15 @@ def _write_cache(path: Path, data: ImageData) -> None:
         data.report["warnings"].append(f"could not write the folder cache {path}: {e.strerror}")
 
 
+def skipped_warning(skipped: list[dict[str, str]], where: Path) -> str:
+    """The report's one-line summary of ``skipped`` (files, and folders whose names end in /)."""
+    n_folders = sum(1 for s in skipped if s["file"].endswith("/"))
+    n_files = len(skipped) - n_folders
+    parts = [f"{n_files} image file(s)"] if n_files else []
+    parts += [f"{n_folders} folder(s)"] if n_folders else []
+    return f"skipped {' and '.join(parts)} in {where}: see 'skipped' in report for the reasons"
+
+
 def load_folder(
     root: str | Path,
     resolution: int,
@@ -272,11 +337,14 @@ def load_folder(
     limit: int = 0,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> ImageData:
     """Load an image folder into ImageData: uint8 (N, channels, resolution, resolution).
 
     ``limit`` > 0 keeps that many files spread evenly over the sorted list (every class keeps its
     share) and decodes only those. ``cache_dir`` enables the tensor cache for big folders.
+    ``max_pixels`` (``data.max_pixels``) is the largest image accepted, by its header; it also
+    sets the memory the decodes in flight may share (``decode.budget_bytes``).
     """
     root = Path(root).expanduser()
     if not root.exists():
@@ -287,8 +355,17 @@ def load_folder(
         raise GanforgeError(
             f"{root} is a file, not a folder: data.source=folder: needs a folder of images"
         )
+    if max_pixels < 1:
+        raise GanforgeError(f"data.max_pixels={max_pixels} must be a positive number of pixels")
     bg = parse_background(background)
-    files, others, classes = scan_folder(root)
+    scan = walk_folder(root)
+    files, others, classes = scan.images, scan.others, scan.classes
+    if not files and scan.folders_skipped:
+        first = scan.folders_skipped[0]
+        raise GanforgeError(
+            f"image folder {root} has no image files it can read: {len(scan.folders_skipped)} "
+            f"sub-folder(s) skipped (e.g. {first['file']}: {first['reason']}): fix permissions"
+        )
     if not files and not others:
         raise GanforgeError(
             f"image folder {root} is empty: put images in it, or one sub-folder of images per class"
@@ -310,6 +387,7 @@ def load_folder(
         "channels": channels,
         "background": list(bg),
         "limit": limit,
+        "max_pixels": max_pixels,
     }
     cache_path = None
     if cache_dir is not None and len(files) >= CACHE_MIN_FILES:
@@ -318,12 +396,14 @@ def load_folder(
             return cached
 
     workers = workers or min(8, (os.cpu_count() or 1) + 2)
+    budget = DecodeBudget(budget_bytes(max_pixels))
     out = np.empty((len(files), channels, resolution, resolution), dtype=np.uint8)
     ok = np.zeros(len(files), dtype=bool)
-    skipped: list[dict[str, str]] = []
 
     def work(i: int) -> str | None:
-        result = load_image(files[i], resolution, channels, bg)
+        result = load_image(
+            files[i], resolution, channels, bg, max_pixels=max_pixels, budget=budget
+        )
         if isinstance(result, str):
             return result
         out[i] = result  # each worker writes its own row: no lock needed
@@ -335,15 +415,18 @@ def load_folder(
         # Oversized images are skipped with a reason in load_image instead of warned about.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         reasons = list(pool.map(work, range(len(files))))
-    for f, reason in zip(files, reasons):
-        if reason is not None:
-            skipped.append({"file": f.relative_to(root).as_posix(), "reason": reason})
+    skipped_files = [
+        {"file": f.relative_to(root).as_posix(), "reason": reason}
+        for f, reason in zip(files, reasons)
+        if reason is not None
+    ]
     if not ok.any():
-        first = skipped[0]
+        first = skipped_files[0]
         raise GanforgeError(
             f"none of the {len(files)} image files in {root} could be read "
             f"(e.g. {first['file']}: {first['reason']}): check the files"
         )
+    skipped = scan.folders_skipped + skipped_files
 
     class_of = {c: k for k, c in enumerate(classes)}
     labels_all = np.array(
@@ -357,19 +440,19 @@ def load_folder(
         "path": str(root),
         "n_files": n_found,
         "n_images": int(ok.sum()),
-        "n_skipped": len(skipped),
+        "n_skipped": len(skipped_files),
+        "n_skipped_folders": len(scan.folders_skipped),
         "skipped": skipped[:MAX_LISTED],
         "n_ignored": len(others),
         "ignored": others[:MAX_LISTED],
         "layout": "class sub-folders" if classes else "single class",
         "class_counts": dict(zip(class_names, counts)),
         "background": "#{:02x}{:02x}{:02x}".format(*bg),
+        "max_pixels": max_pixels,
         "warnings": [],
     }
     if skipped:
-        report["warnings"].append(
-            f"skipped {len(skipped)} unreadable image file(s) in {root}: see 'skipped' in report"
-        )
+        report["warnings"].append(skipped_warning(skipped, root))
     empty = [c for c, n in zip(class_names, counts) if n == 0]
     if classes and empty:
         report["warnings"].append(f"class folder(s) with no readable image: {', '.join(empty)}")

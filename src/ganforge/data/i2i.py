@@ -1,23 +1,23 @@
-"""Which reader an image-to-image run uses: ``model.task`` and ``data.source`` -> in-memory data.
+"""Two image domains from ``data.source``: the readers of the translation tasks.
 
-    task      data.source
-    pix2pix   paired:PATH | edges2fashion (demo) | facades, maps, edges2shoes, ... (pix2pix sets)
-    cyclegan  unpaired:PATH | sneakers2boots (demo) | horse2zebra, monet2photo, ... (CycleGAN sets)
-    srgan     any source of the unconditional models (folder:PATH, fashion-mnist, cifar10, ...)
+    kind      data.source
+    paired    paired:PATH | edges2fashion (demo) | facades, maps, edges2shoes, ... (pix2pix sets)
+    unpaired  unpaired:PATH | sneakers2boots (demo) | horse2zebra, monet2photo, ... (CycleGAN sets)
 
-``i2i.direction=BtoA`` swaps the two domains here, once, so the tasks always map A to B.
+(Super-resolution reads any single-domain source: ``data/sr.py``.) ``i2i.direction=BtoA`` swaps
+the two domains here, once, so the tasks always map A to B.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ganforge.data.dataset import ImageData
+from ganforge.config import Config
 from ganforge.data.domains import TwoDomainData
+from ganforge.data.download import cache_dir
+from ganforge.data.i2i_demos import DEMOS, load_demo
+from ganforge.data.i2i_sets import PAIRED_SETS, UNPAIRED_SETS, locate_set
+from ganforge.data.paired import load_paired
+from ganforge.data.unpaired import load_unpaired
 from ganforge.errors import GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import Config
 
 
 def _path(source: str, prefix: str) -> str:
@@ -27,21 +27,10 @@ def _path(source: str, prefix: str) -> str:
     return path
 
 
-def load_i2i_data(cfg: Config) -> ImageData:
-    """The data of an image-to-image run, with ``report`` saying where it came from."""
-    from ganforge.data.download import cache_dir
-
+def load_two_domains(cfg: Config, paired: bool) -> TwoDomainData:
+    """Paired (A[i] belongs with B[i]) or unpaired domains, with ``report`` saying where they
+    came from; ``cfg.model.task`` only names the task in the report and messages."""
     task, d, i = cfg.model.task, cfg.data, cfg.i2i
-    if task == "srgan":
-        from ganforge.data.sr import load_sr
-
-        data = load_sr(cfg)
-        data.report.update(task=task)
-        return data
-    from ganforge.data.i2i_demos import DEMOS, load_demo
-    from ganforge.data.i2i_sets import PAIRED_SETS, UNPAIRED_SETS, locate_set
-
-    paired = task == "pix2pix"
     prefix = "paired:" if paired else "unpaired:"
     demo = "edges2fashion" if paired else "sneakers2boots"
     sets = PAIRED_SETS if paired else UNPAIRED_SETS
@@ -49,15 +38,14 @@ def load_i2i_data(cfg: Config) -> ImageData:
     src = d.source.strip()
     notes: list[str] = []
     if src.startswith(prefix) or src in sets:
-        from ganforge.data.paired import load_paired
-        from ganforge.data.unpaired import load_unpaired
-
         if src in sets:
             root, notes = locate_set(sets[src], cache_dir(d), d.download)
         else:
             root = _path(src, prefix)
         reader = load_paired if paired else load_unpaired
-        data = reader(root, d.split, size, d.channels, d.background, i.fit, d.max_images)
+        data = reader(
+            root, d.split, size, d.channels, d.background, i.fit, d.max_images, d.max_pixels
+        )
     elif src in DEMOS:
         if src != demo:
             raise GanforgeError(

@@ -16,17 +16,15 @@ picked). Images are brought to ``i2i.load_size`` (or ``data.resolution``) and ``
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganforge.config import Config
+from ganforge.data import load_data
 from ganforge.data.domains import TwoDomainData
 from ganforge.errors import GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import Config
 
 DEMOS = ("edges2fashion", "sneakers2boots")
 EDGE_THRESHOLD = 0.2
@@ -35,8 +33,6 @@ SNEAKER, ANKLE_BOOT = 7, 9
 
 
 def _fashion(cfg: Config):
-    from ganforge.data import load_data
-
     size = cfg.i2i.load_size or cfg.data.resolution
     return load_data(dataclasses.replace(cfg.data, source="fashion-mnist", resolution=size))
 

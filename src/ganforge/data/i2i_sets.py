@@ -15,18 +15,16 @@ look for them.
   not verified.
 
 Everything lives under ``<cache>/i2i/``: ``<name>.zip`` / ``<name>.tar.gz`` and the extracted
-``<name>/`` folder. Extraction is safe (no absolute paths, no ``..``, no links out) and atomic.
+``<name>/`` folder. Extraction is safe (no absolute paths, no ``..``, no links out) and atomic:
+``archives.py``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ganforge.data.archives import extract_tar, extract_zip
 from ganforge.data.download import fetch
 from ganforge.errors import GanforgeError
 
@@ -83,38 +81,8 @@ PAIRED_SETS = {
 }
 
 
-def extract_zip(archive: Path, member_dir: str, dest: Path) -> Path:
-    """Extract ``member_dir/`` of a zip to ``dest`` atomically, refusing paths that leave it."""
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
-    try:
-        try:
-            with zipfile.ZipFile(archive) as z:
-                for info in z.infolist():
-                    name = info.filename
-                    if not (name == member_dir + "/" or name.startswith(member_dir + "/")):
-                        continue
-                    target = (tmp / name).resolve()
-                    if not target.is_relative_to(tmp.resolve()) or Path(name).is_absolute():
-                        raise GanforgeError(
-                            f"{archive} holds an unsafe path {name!r}: not extracted"
-                        )
-                    z.extract(info, tmp)
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise GanforgeError(
-                f"cannot extract {archive} ({e}): delete it and it will be fetched again"
-            ) from None
-        if not (tmp / member_dir).is_dir():
-            raise GanforgeError(f"{archive} has no {member_dir}/ folder: is it the right archive?")
-        os.replace(tmp / member_dir, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
-
-
 def locate_set(ds: StandardSet, cache: Path, allow_download: bool) -> tuple[Path, list[str]]:
     """The extracted folder of ``ds`` (fetching and extracting it when needed), and notes."""
-    from ganforge.data.sources import extract_tar
-
     root = Path(cache) / "i2i"
     folder, archive = root / ds.name, root / ds.archive
     if folder.is_dir():

@@ -8,7 +8,9 @@ transparency composited onto ``data.background``, converted to the channels aske
 - ``fit="pad"``: the long side is scaled to the target and the rest filled with the background, so
   nothing is cut off (maps, documents, wide photos).
 
-Resizing is Lanczos (antialiased when shrinking), one Pillow call per image.
+Resizing is Lanczos (antialiased when shrinking), one Pillow call per image. Files are decoded as
+in ``folder.py``: refused over ``data.max_pixels`` by their header, shrunk while decoding, within a
+shared memory budget (``decode.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ganforge.data.folder import IMAGE_EXTENSIONS, MAX_LISTED, load_image, normalize_image
+from ganforge.data.decode import MAX_PIXELS, DecodeBudget, budget_bytes
+from ganforge.data.folder import (
+    IMAGE_EXTENSIONS,
+    MAX_LISTED,
+    load_image,
+    normalize_image,
+    skipped_warning,
+)
 from ganforge.errors import GanforgeError
 
 FITS = ("crop", "pad")
@@ -54,13 +63,24 @@ def fit_square(
 
 
 def list_images(folder: Path) -> list[Path]:
-    """Image files directly in ``folder`` (not recursive), sorted; hidden files left out."""
+    """Image files directly in ``folder`` (not recursive), sorted; hidden files left out.
+
+    Anything named like an image that is not a folder is listed, including broken or looping
+    links and FIFOs: the reader then skips each with its reason instead of it vanishing here.
+    A folder that exists but cannot be read is a GanforgeError, as a missing domain would be.
+    """
     if not folder.is_dir():
         return []
+    try:
+        entries = list(folder.iterdir())
+    except OSError as e:
+        raise GanforgeError(
+            f"cannot read folder {folder} ({e.strerror}): fix its permissions"
+        ) from None
     return sorted(
         p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
+        for p in entries
+        if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and not p.is_dir()
     )
 
 
@@ -70,16 +90,26 @@ def read_images(
     clean: Callable[[Image.Image], Any],
     draft: int,
     workers: int | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
 ) -> tuple[list[Any], list[dict[str, str]]]:
     """``clean`` every file in parallel -> (results in file order, None where skipped; skipped list).
 
-    ``draft`` is the side JPEG decoding may shrink to (twice of it is kept, see folder.load_image).
+    ``draft`` is the side decoding may shrink to (twice of it is kept, see folder.load_image);
+    files over ``max_pixels`` (``data.max_pixels``) are skipped with their size as the reason.
     """
+    if max_pixels < 1:
+        raise GanforgeError(f"data.max_pixels={max_pixels} must be a positive number of pixels")
     workers = workers or min(8, (os.cpu_count() or 1) + 2)
+    budget = DecodeBudget(budget_bytes(max_pixels))
+
+    def read(p: Path) -> Any:
+        # With ``clean`` given, load_image uses its size argument only to shrink while decoding.
+        return load_image(p, draft, 1, (0, 0, 0), clean=clean, max_pixels=max_pixels, budget=budget)
+
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        # With ``clean`` given, load_image uses its size argument only for the JPEG draft.
-        results = list(pool.map(lambda p: load_image(p, draft, 1, (0, 0, 0), clean=clean), files))
+        results = list(pool.map(read, files))
     skipped = [
         {"file": f.relative_to(root).as_posix(), "reason": r}
         for f, r in zip(files, results)
@@ -111,9 +141,7 @@ def report_skipped(skipped: list[dict[str, str]], where: Path) -> dict[str, Any]
     """The data-report fields for unreadable files (the same keys as folder.py's report)."""
     out: dict[str, Any] = {"n_skipped": len(skipped), "skipped": skipped[:MAX_LISTED]}
     if skipped:
-        out["warnings"] = [
-            f"skipped {len(skipped)} unreadable image file(s) in {where}: see 'skipped' in report"
-        ]
+        out["warnings"] = [skipped_warning(skipped, where)]
     return out
 
 

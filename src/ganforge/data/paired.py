@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from ganforge.data.decode import MAX_PIXELS
 from ganforge.data.domains import TwoDomainData
 from ganforge.data.folder import parse_background
 from ganforge.data.image_files import cleaner, list_images, read_images, report_skipped, stack
@@ -70,8 +71,12 @@ def load_paired(
     background: str = "white",
     fit: str = "crop",
     limit: int = 0,
+    max_pixels: int = MAX_PIXELS,
 ) -> TwoDomainData:
-    """Read a paired data set -> TwoDomainData with ``sources`` = A and ``images`` = B."""
+    """Read a paired data set -> TwoDomainData with ``sources`` = A and ``images`` = B.
+
+    Image files over ``max_pixels`` (``data.max_pixels``) are skipped and listed.
+    """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise GanforgeError(f"paired data folder {root} does not exist (data.source=paired:PATH)")
@@ -92,8 +97,8 @@ def load_paired(
         if 0 < limit < len(pairs):
             pairs = pairs[:limit]
         clean = cleaner(size, channels, bg, fit)
-        a_arr, skip_a = read_images([p for p, _ in pairs], root, clean, size)
-        b_arr, skip_b = read_images([q for _, q in pairs], root, clean, size)
+        a_arr, skip_a = read_images([p for p, _ in pairs], root, clean, size, max_pixels=max_pixels)
+        b_arr, skip_b = read_images([q for _, q in pairs], root, clean, size, max_pixels=max_pixels)
         keep = [i for i in range(len(pairs)) if a_arr[i] is not None and b_arr[i] is not None]
         skipped = skip_a + skip_b
         a = stack([a_arr[i] for i in keep], a_dir, skipped)  # none readable: an error
@@ -113,7 +118,11 @@ def load_paired(
         if 0 < limit < len(files):
             files = files[:limit]
         arrays, skipped = read_images(
-            files, root, cleaner(size, channels, bg, fit, halves=True), 2 * size
+            files,
+            root,
+            cleaner(size, channels, bg, fit, halves=True),
+            2 * size,
+            max_pixels=max_pixels,
         )
         pairs_ok = [r for r in arrays if r is not None]
         a = stack([p[0] for p in pairs_ok], folder, skipped)

@@ -22,26 +22,20 @@ found or fetched: `ganforge train` works offline with nothing installed.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tarfile
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from ganforge.config import DataConfig
+from ganforge.data.archives import extract_tar
 from ganforge.data.cifar import read_cifar10
 from ganforge.data.dataset import ImageData
 from ganforge.data.download import cache_dir, fetch
 from ganforge.data.idx import parse_idx, read_idx_bytes
 from ganforge.errors import DataWarning, GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import DataConfig
 
 # Module-level so tests (and packagers) can point them elsewhere; read at call time.
 FASHION_MNIST_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -250,35 +244,6 @@ def load_idx_source(key: str, cfg: DataConfig) -> ImageData:
 
 
 # --------------------------------------------------------------------------- CIFAR-10
-
-
-def extract_tar(archive: Path, member_dir: str, dest: Path) -> Path:
-    """Extract ``member_dir`` of a .tar.gz to ``dest`` safely and atomically.
-
-    ``filter="data"`` (PEP 706) refuses absolute paths, ``..``, links leaving the folder and device
-    files, so a hostile archive cannot write outside the cache. Extraction goes to a temporary
-    folder first: an interrupted run never leaves a half-extracted data set under its real name.
-    """
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
-    try:
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                members = [
-                    m
-                    for m in tar.getmembers()
-                    if m.name == member_dir or m.name.startswith(member_dir + "/")
-                ]
-                tar.extractall(tmp, members=members, filter="data")
-        except (tarfile.TarError, OSError, EOFError) as e:
-            raise GanforgeError(
-                f"cannot extract {archive} ({e}): delete it and it will be downloaded again"
-            ) from None
-        if not (tmp / member_dir).is_dir():
-            raise GanforgeError(f"{archive} has no {member_dir}/ folder: is it the right archive?")
-        os.replace(tmp / member_dir, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
 
 
 def locate_cifar10(cfg: DataConfig) -> tuple[Path, str]:

@@ -27,18 +27,21 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import Tensor
 
+from ganforge.config import Config
+from ganforge.data import load_data
 from ganforge.data.dataset import ImageData
+from ganforge.data.decode import open_file
+from ganforge.data.folder import normalize_image, parse_background, scan_folder
+from ganforge.data.image_files import read_images, report_skipped
 from ganforge.errors import GanforgeError
-
-if TYPE_CHECKING:
-    from ganforge.config import Config
 
 TILES_PER_IMAGE = 16
 """Most native-resolution tiles kept per photo (spread evenly over its grid of tiles)."""
@@ -48,8 +51,6 @@ LARGE_FACTOR = 2
 
 def load_sr(cfg: Config) -> ImageData:
     """The HR images of ``cfg.data.source``: native-resolution tiles or resized copies."""
-    from ganforge.data import load_data
-
     size = cfg.i2i.load_size or cfg.data.resolution
     source = cfg.data.source.strip()
     folder = source.removeprefix("folder:").strip() if source.startswith("folder:") else None
@@ -85,9 +86,6 @@ def _tiles(img_array: np.ndarray, tile: int) -> np.ndarray:
 
 def load_native_tiles(root: Path, tile: int, cfg: Config) -> ImageData:
     """Every photo under ``root`` (recursive) cut into ``tile``-px tiles at its own resolution."""
-    from ganforge.data.folder import normalize_image, parse_background, scan_folder
-    from ganforge.data.image_files import read_images, report_skipped
-
     d = cfg.data
     if not root.is_dir():
         raise GanforgeError(f"image folder {root} does not exist: check data.source=folder:PATH")
@@ -106,7 +104,9 @@ def load_native_tiles(root: Path, tile: int, cfg: Config) -> ImageData:
         return _tiles(arr, tile)
 
     # No JPEG draft scaling (its size argument is huge): the point is the native resolution.
-    results, skipped = read_images(files, root, clean, draft=1 << 30)
+    results, skipped = read_images(
+        files, root, clean, draft=1 << 30, max_pixels=cfg.data.max_pixels
+    )
     good = [r for r in results if r is not None]
     small = sum(1 for r in good if len(r) == 0)
     tiles = [r for r in good if len(r)]
@@ -145,15 +145,12 @@ def load_native_tiles(root: Path, tile: int, cfg: Config) -> ImageData:
 
 def _downscale_warning(folder: str, size: int) -> list[str]:
     """A warning when sr_crops=resize shrinks the photos a lot (their headers only are read)."""
-    from PIL import Image
-
-    from ganforge.data.folder import scan_folder
-
     files, _, _ = scan_folder(Path(folder).expanduser())
     sides = []
     for f in files[:: max(1, len(files) // 200)]:  # a sample of headers is enough for a median
         try:
-            with Image.open(f) as img:
+            # open_file, not Image.open(path): a FIFO named like an image would block forever.
+            with open_file(f) as fp, Image.open(fp) as img:
                 sides.append(min(img.size))
         except Exception:  # unreadable files are reported by the reader itself
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ganforge.data.decode import MAX_PIXELS
 from ganforge.data.domains import TwoDomainData
 from ganforge.data.folder import parse_background
 from ganforge.data.image_files import cleaner, list_images, read_images, report_skipped, stack
@@ -39,8 +40,12 @@ def load_unpaired(
     background: str = "white",
     fit: str = "crop",
     limit: int = 0,
+    max_pixels: int = MAX_PIXELS,
 ) -> TwoDomainData:
-    """Read ``{split}A`` and ``{split}B`` -> TwoDomainData (``sources`` A, ``images`` B)."""
+    """Read ``{split}A`` and ``{split}B`` -> TwoDomainData (``sources`` A, ``images`` B).
+
+    Image files over ``max_pixels`` (``data.max_pixels``) are skipped and listed.
+    """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise GanforgeError(
@@ -60,7 +65,7 @@ def load_unpaired(
             )
         if 0 < limit < len(files):
             files = files[:limit]
-        arrays, skip = read_images(files, root, clean, size)
+        arrays, skip = read_images(files, root, clean, size, max_pixels=max_pixels)
         skipped += skip
         out.append(stack(arrays, folder, skip))
     a, b = out

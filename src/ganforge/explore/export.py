@@ -12,7 +12,7 @@ Noise-to-image runs (``runs.load_run``):
 
 with the batch axis dynamic. The weights are the EMA copy unless ``ema=False``.
 
-Image-to-image runs (pix2pix, CycleGAN, SRGAN: ``inference.load_translator``, one direction; a
+Image-to-image runs (pix2pix, CycleGAN, SRGAN: ``load_run(..., direction=...)``, one direction; a
 CycleGAN run exports G for AtoB and F for BtoA):
 
     input   (batch, C, height, width) float32 in [-1, 1]
@@ -45,14 +45,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
-import ganforge
+from ganforge.config import config_from_dict
 from ganforge.errors import GanforgeError
 from ganforge.explore.outputs import atomic_path
 from ganforge.images import atomic_write_bytes
-from ganforge.inference import Translator
+from ganforge.inference.translator import Translator
 from ganforge.runs import LoadedRun
+from ganforge.tasks.registry import task_class
+from ganforge.version import __version__
 
 FORMAT = "ganforge-generator-1"
 SUFFIXES = {
@@ -60,7 +64,8 @@ SUFFIXES = {
     "torchscript": (".pt", ".ts", ".torchscript"),
     "safetensors": (".safetensors",),
 }
-Exportable = LoadedRun | Translator
+Exportable = LoadedRun
+"""A run opened by ``load_run``: its ``model`` is a NoiseGenerator or a Translator."""
 
 
 def format_for(out: str | Path, fmt: str | None) -> str:
@@ -142,7 +147,7 @@ def _versions(model: Exportable) -> dict[str, Any]:
         "images_seen": model.images_seen,
         "checkpoint": model.checkpoint.name,
         "config": model.cfg.to_dict(),
-        "ganforge": ganforge.__version__,
+        "ganforge": __version__,
         "torch": torch.__version__,
     }
 
@@ -156,7 +161,8 @@ def generator_config(run: LoadedRun) -> dict[str, Any]:
         inputs["y"] = {"shape": ["batch"], "dtype": "int64", "classes": run.num_classes}
     return {
         "format": FORMAT,
-        "task": "gan",
+        "task": run.cfg.model.task,
+        "network": run.model.network,
         "inputs": inputs,
         "output": {
             "name": "points" if toy else "image",
@@ -170,16 +176,16 @@ def generator_config(run: LoadedRun) -> dict[str, Any]:
     }
 
 
-def translator_config(tr: Translator) -> dict[str, Any]:
+def translator_config(run: LoadedRun) -> dict[str, Any]:
     """What a consumer of an exported image-to-image generator needs to know, as JSON."""
+    tr: Translator = run.model
     c, s = tr.channels, tr.scale
     out_hw = ["height", "width"] if s == 1 else [f"{s}*height", f"{s}*width"]
-    cyclegan = tr.cfg.model.task == "cyclegan"
     return {
         "format": FORMAT,
-        "task": tr.cfg.model.task,
+        "task": run.cfg.model.task,
         "direction": tr.direction,
-        "network": "F" if cyclegan and tr.direction != tr.cfg.i2i.direction else "G",
+        "network": tr.network,
         "inputs": {
             "input": {
                 "shape": ["batch", c, "height", "width"],
@@ -194,7 +200,7 @@ def translator_config(tr: Translator) -> dict[str, Any]:
         "scale": s,
         "note": "height and width: multiples of size_multiple, at least min_size; pixels "
         "(x / 127.5 - 1) in, (y + 1) * 127.5 out",
-        **_versions(tr),
+        **_versions(run),
     }
 
 
@@ -220,7 +226,8 @@ def _noise_spec(run: LoadedRun) -> ExportSpec:
     )
 
 
-def _translation_spec(tr: Translator) -> ExportSpec:
+def _translation_spec(run: LoadedRun) -> ExportSpec:
+    tr: Translator = run.model
     net = tr.net.cpu().eval()
     m = tr.multiple
     blocks = -(-tr.net_min_size // m)  # the fewest multiples of m an input side may have
@@ -246,7 +253,7 @@ def _translation_spec(tr: Translator) -> ExportSpec:
         input_names=["input"],
         output_name="output",
         dynamic_shapes={"input": {0: torch.export.Dim("batch", min=1), 2: height, 3: width}},
-        config=translator_config(tr),
+        config=translator_config(run),
         net=net,
         probes=[(image(1, k + 1, k),), (image(3, blocks, k + 2),)],
     )
@@ -254,7 +261,7 @@ def _translation_spec(tr: Translator) -> ExportSpec:
 
 def spec_of(model: Exportable) -> ExportSpec:
     """The export spec of a noise-to-image run or of one direction of an image-to-image run."""
-    return _translation_spec(model) if isinstance(model, Translator) else _noise_spec(model)
+    return _translation_spec(model) if isinstance(model.model, Translator) else _noise_spec(model)
 
 
 # --------------------------------------------------------------------------- the three formats
@@ -334,8 +341,6 @@ def export_safetensors(model: Exportable, out: str | Path) -> Path:
     weights. Should that last rename fail, the JSON is put back as it was (removed, or the older
     export's restored), so a failed export never leaves a JSON that does not match the weights.
     """
-    from safetensors.torch import save_file
-
     out = Path(out)
     side = out.with_suffix(".json")
     spec = spec_of(model)
@@ -366,12 +371,8 @@ EXPORTERS = {
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
-    """Rebuild the generator from a safetensors export (eval mode, no gradients)."""
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
-
-    from ganforge.config import config_from_dict
-
+    """Rebuild the generator from a safetensors export (eval mode, no gradients), through its
+    task's ``open`` as if the weights were a checkpoint holding that one network."""
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -380,18 +381,24 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.M
         raise GanforgeError(f"{path} is not a readable safetensors file ({e})") from None
     if meta.get("format") != FORMAT:
         raise GanforgeError(f"{path} is not a generator exported by `ganforge export`")
-    info = json.loads(meta["config"])
-    cfg = config_from_dict(info["config"])
-    if info.get("task", "gan") == "gan":
-        from ganforge.models import build_generator
-
-        G = build_generator(cfg, info["num_classes"])
-    else:
-        from ganforge.models.i2i import build_i2i_generator
-
-        G = build_i2i_generator(cfg)  # CycleGAN's F has G's architecture
-    G.load_state_dict(state)
-    return G.to(device).eval().requires_grad_(False)
+    try:
+        info = json.loads(meta["config"])
+        cfg = config_from_dict(info["config"])
+        network = info.get("network", "G")
+        checkpoint = {
+            "nets": {network: state},
+            "meta": {
+                "data": {
+                    "num_classes": info.get("num_classes", 0),
+                    "class_names": info.get("class_names", []),
+                }
+            },
+        }
+        options = {"direction": info["direction"]} if "direction" in info else {}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise GanforgeError(f"{path}: its export metadata is malformed ({e})") from None
+    model, _ = task_class(cfg).open(cfg, checkpoint, ema=False, device=device, **options)
+    return model.net if isinstance(model, Translator) else model.G
 
 
 def onnx_max_difference(path: str | Path, model: Exportable) -> float | None:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from ganforge.data.folder import load_image
 from ganforge.errors import GanforgeError
@@ -148,8 +149,6 @@ def invert(
 
     ``progress`` shows a tqdm bar on stderr with the best pixel MSE so far.
     """
-    from tqdm.auto import tqdm
-
     if steps < 0:
         raise GanforgeError(f"--steps {steps} must not be negative")
     dev, d = model_device(G), int(G.z_dim)

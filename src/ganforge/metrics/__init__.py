@@ -14,6 +14,7 @@ __all__ = ["METRICS", "evaluate", "load_extractor"]
 
 
 def __getattr__(name: str) -> Any:
+    # Lazy, so that `import ganforge.metrics.<one metric>` does not load every network.
     if name in ("METRICS", "evaluate"):
         from ganforge.metrics import registry
 

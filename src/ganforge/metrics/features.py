@@ -18,8 +18,7 @@ networks by a SHA-256 of their tensors (``sha256_state_dict``), so metadata cann
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,33 +28,29 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
+from ganforge.metrics.fmnist_net import (
+    FEATURE_DIM,
+    MNIST_TRAIN_COMMAND,
+    WEIGHTS_IDENTITY,
+    FmnistFeatures,
+    load_fmnist_net,
+    mnist_weights_paths,
+)
+from ganforge.metrics.fmnist_net import RESIZE_PROTOCOL as FMNIST_RESIZE
+from ganforge.metrics.inception import RESIZE_PROTOCOL as INCEPTION_RESIZE
+from ganforge.metrics.inception import WEIGHTS_SHA256 as INCEPTION_SHA256
+from ganforge.metrics.inception import InceptionFeatures, load_inception
+from ganforge.metrics.provenance import cache_dir, sha256_file, sha256_state_dict
 
-
-def cache_dir() -> Path:
-    """$GANFORGE_CACHE or ~/.cache/ganforge: weight downloads and reference statistics live here."""
-    from ganforge.data.download import cache_dir as data_cache_dir
-
-    # One cache folder for the whole package: the data readers own the rule.
-    return data_cache_dir()
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_state_dict(state: Mapping[str, Tensor]) -> str:
-    """SHA-256 of a state dict's tensors: for each name in sorted order,
-    ``"<name>|<dtype>|<shape>\\n"`` then the tensor's raw bytes (C order, little-endian)."""
-    h = hashlib.sha256()
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}\n".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
+__all__ = [
+    "EXTRACTORS",
+    "Extractor",
+    "as_uint8_images",
+    "cache_dir",
+    "load_extractor",
+    "sha256_file",
+    "sha256_state_dict",
+]
 
 
 def as_uint8_images(images: Tensor | np.ndarray, what: str = "images") -> Tensor:
@@ -128,20 +123,12 @@ class Extractor:
 
 
 def _load_domain_net(name: str, dataset: str, weights: str | Path | None) -> Extractor:
-    from ganforge.metrics.fmnist_net import (
-        FEATURE_DIM,
-        RESIZE_PROTOCOL,
-        WEIGHTS_IDENTITY,
-        FmnistFeatures,
-        load_fmnist_net,
-    )
-
     net, meta, digest = load_fmnist_net(weights, dataset=dataset)
     return Extractor(
         name,
         FmnistFeatures(net),
         digest,
-        RESIZE_PROTOCOL,
+        FMNIST_RESIZE,
         FEATURE_DIM,
         meta,
         WEIGHTS_IDENTITY,
@@ -154,8 +141,6 @@ def _load_fmnist(weights: str | Path | None = None, **_: Any) -> Extractor:
 
 
 def _load_mnist(weights: str | Path | None = None, **_: Any) -> Extractor:
-    from ganforge.metrics.fmnist_net import MNIST_TRAIN_COMMAND, mnist_weights_paths
-
     if weights is None:
         paths = mnist_weights_paths()
         weights = next((p for p in paths if p.is_file()), None)
@@ -171,17 +156,10 @@ def _load_mnist(weights: str | Path | None = None, **_: Any) -> Extractor:
 def _load_inception(
     weights: str | Path | None = None, expected_sha256: str | None = "pinned", **_: Any
 ) -> Extractor:
-    from ganforge.metrics.inception import (
-        RESIZE_PROTOCOL,
-        WEIGHTS_SHA256,
-        InceptionFeatures,
-        load_inception,
-    )
-
-    sha = WEIGHTS_SHA256 if expected_sha256 == "pinned" else expected_sha256
+    sha = INCEPTION_SHA256 if expected_sha256 == "pinned" else expected_sha256
     net, digest = load_inception(weights, expected_sha256=sha)
     return Extractor(
-        "inception", InceptionFeatures(net), digest, RESIZE_PROTOCOL, 2048, default_batch=32
+        "inception", InceptionFeatures(net), digest, INCEPTION_RESIZE, 2048, default_batch=32
     )
 
 

@@ -38,11 +38,14 @@ from pathlib import Path
 from typing import Any
 
 import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from ganforge.data.transforms import rgb_to_gray
 from ganforge.errors import GanforgeError
 from ganforge.images import atomic_write_bytes
+from ganforge.metrics.provenance import cache_dir, sha256_file, sha256_state_dict
 
 ARCH = "fmnist-cnn-v1"
 INPUT_SIZE = 28
@@ -127,8 +130,6 @@ class FmnistFeatures(nn.Module):
 
 def mnist_weights_paths() -> list[Path]:
     """Where the "mnist" extractor looks, in order: shipped in the package, then the cache."""
-    from ganforge.metrics.features import cache_dir
-
     return [DEFAULT_WEIGHTS.with_name("mnist.safetensors"), cache_dir() / MNIST_CACHE_NAME]
 
 
@@ -145,10 +146,6 @@ def save_fmnist_net(
     readable ``<name>.json`` sidecar records. The extractor's identity is ``sha256_state_dict`` of
     the tensors, so neither can change it.
     """
-    from safetensors.torch import save_file
-
-    from ganforge.metrics.features import sha256_file, sha256_state_dict
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"arch": ARCH, **meta}
@@ -182,11 +179,6 @@ def load_fmnist_net(
     The SHA-256 is ``sha256_state_dict`` of the tensors (see ``WEIGHTS_IDENTITY``). With
     ``dataset``, a file trained on another data set is refused.
     """
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    from ganforge.metrics.features import sha256_state_dict
-
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     if not path.is_file():
         raise GanforgeError(

@@ -30,7 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganforge.data.download import fetch
 from ganforge.errors import GanforgeError
+from ganforge.metrics.provenance import cache_dir, sha256_file
 
 INPUT_SIZE = 299
 WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -269,9 +271,6 @@ def inception_weights_path(download: bool = True) -> Path:
     Offline, or with ``download=False``, the GanforgeError names the URL and the folder where to
     place the file by hand.
     """
-    from ganforge.data.download import fetch
-    from ganforge.metrics.features import cache_dir
-
     return fetch(WEIGHTS_URL, WEIGHTS_SHA256, cache_dir() / WEIGHTS_FILE, allow_download=download)
 
 
@@ -283,8 +282,6 @@ def load_inception(
     ``expected_sha256=None`` skips the checksum: only for tests and deliberately converted files.
     Loading uses `torch.load(weights_only=True)`, which refuses pickled code.
     """
-    from ganforge.metrics.features import sha256_file
-
     path = Path(path) if path is not None else inception_weights_path()
     if not path.is_file():
         raise GanforgeError(f"Inception weights {path} not found; download {WEIGHTS_URL} there")

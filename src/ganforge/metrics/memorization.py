@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import scipy.stats
 import torch
+from PIL import Image
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
@@ -172,8 +173,6 @@ def save_pairs_png(
     fake: Tensor, train: Tensor, pairs: list[tuple[int, int]], path: str | Path, per_row: int = 4
 ) -> Path:
     """Grid of (generated | nearest training image) pairs, written atomically as PNG."""
-    from PIL import Image
-
     c, h, w = fake.shape[1:]
     scale = max(1, math.ceil(64 / max(h, w)))  # upscale thumbnails so a 28x28 pair is visible
     gap, pad = 2, 8  # between the two images of a pair / between pairs

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import safe_open
+from safetensors.numpy import save_file
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
@@ -134,8 +136,6 @@ def compute_reference(
 
 
 def save_reference(ref: ReferenceStats, path: str | Path) -> Path:
-    from safetensors.numpy import save_file
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"features": np.ascontiguousarray(ref.features, dtype=np.float32)}
@@ -156,8 +156,6 @@ def save_reference(ref: ReferenceStats, path: str | Path) -> Path:
 
 def load_reference(path: str | Path, expected_key: str | None = None) -> ReferenceStats:
     """Read a reference file; with ``expected_key``, refuse one computed under another protocol."""
-    from safetensors import safe_open
-
     path = Path(path)
     if not path.is_file():
         raise GanforgeError(

@@ -44,6 +44,7 @@ from ganforge.metrics.kid import kid, subset_size_for
 from ganforge.metrics.mode_coverage import class_coverage
 from ganforge.metrics.precision_recall import precision_recall
 from ganforge.metrics.reference import ReferenceStats, reference_from_features, sample_indices
+from ganforge.version import __version__
 
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 IS_SPLITS = 10
@@ -237,6 +238,4 @@ def evaluate(
 
 
 def _version() -> str:
-    import ganforge
-
-    return ganforge.__version__
+    return __version__

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from ganforge.data.download import fetch
 from ganforge.errors import GanforgeError
 
 WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
@@ -109,8 +110,6 @@ def load_vgg19(path: str | Path, layer: str = "5_4") -> VGG19Features:
 
 def fetch_vgg19(cache: Path, allow_download: bool, layer: str = "5_4") -> VGG19Features:
     """The VGG19 features, downloading and verifying the weights the first time."""
-    from ganforge.data.download import fetch
-
     dest = Path(cache) / "weights" / WEIGHTS_FILE
     try:
         path = fetch(WEIGHTS_URL, WEIGHTS_SHA256, dest, allow_download=allow_download)

@@ -27,7 +27,15 @@ import torch
 from PIL import Image
 
 from ganforge.errors import GanforgeError
+from ganforge.evaluation.curves import plot_eval, read_eval
+from ganforge.explore import latents as L
+from ganforge.explore.classes import generate_mixed, one_hot
+from ganforge.explore.interpolate import walk_inputs
+from ganforge.explore.sample import generate
 from ganforge.images import atomic_write_bytes, make_grid, to_pil, to_uint8
+from ganforge.inference.noise import NoiseGenerator
+from ganforge.plots import plot_losses
+from ganforge.runs import load_run
 
 MAX_FRAMES = 60
 """Most training grids embedded in the slider (evenly spaced, the last always kept)."""
@@ -158,8 +166,6 @@ def training_grids(run_dir: Path, max_frames: int = MAX_FRAMES) -> list[tuple[in
 
 
 def _loss_png(run_dir: Path) -> bytes | None:
-    from ganforge.report.plots import plot_losses
-
     csv_path = run_dir / "metrics.csv"
     if not csv_path.is_file():
         return None
@@ -191,11 +197,6 @@ def _generated(run: Any, seed: int) -> tuple[bytes, bytes]:
     The walks are ``ganforge interpolate --slerp`` between those samples: for a conditional run the
     class walks from one end's class to the other's, so each end is the sample shown above. All
     images go through the generator in one batch (this runs when every training run ends)."""
-    from ganforge.explore import latents as L
-    from ganforge.explore.classes import generate_mixed, one_hot
-    from ganforge.explore.interpolate import walk_inputs
-    from ganforge.explore.sample import generate
-
     n, k_cls = 64, run.num_classes
     z = L.latents(seed, range(n), run.z_dim)  # walks join samples 2k and 2k+1 of these
     y = L.labels(range(n), k_cls)
@@ -262,8 +263,6 @@ def _progress_section(run_dir: Path) -> str:
 
 
 def _curves_section(run_dir: Path, info: dict[str, Any]) -> str:
-    from ganforge.report.eval_curves import plot_eval, read_eval
-
     out = ""
     losses = _loss_png(run_dir)
     if losses:
@@ -337,8 +336,6 @@ def _section(name: str, make: Callable[[], str]) -> str:
 def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str:
     """The HTML text of the report of ``run_dir``. A run without a usable checkpoint still gets
     a page (curves, grids, config), with the reason its generator could not be shown."""
-    from ganforge.runs import load_run
-
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise GanforgeError(
@@ -350,6 +347,14 @@ def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str
     run, why_not = None, ""
     try:
         run = load_run(run_dir, device=device)
+        if not isinstance(run.model, NoiseGenerator):
+            run, why_not = (
+                None,
+                (
+                    "an image-to-image run: its translations are in the training grids below "
+                    "(`ganforge translate` runs it on other images)"
+                ),
+            )
     except GanforgeError as e:
         why_not = str(e)
     except Exception as e:  # noqa: BLE001 - e.g. a checkpoint of another version: no samples
@@ -394,3 +399,17 @@ def write_report(
     except OSError as e:
         raise GanforgeError(f"cannot write {out} ({e.strerror or e}): check the folder") from None
     return out
+
+
+def report_on_finish(device: str = "cpu") -> Callable[[Path], dict[str, Any]]:
+    """What ``Trainer.fit(on_finish=...)`` calls when a run finishes (``train.report``): writes
+    report.html and links it from run.json; a failure becomes a note, never a failed run."""
+
+    def write(run_dir: Path) -> dict[str, Any]:
+        try:
+            path = write_report(run_dir, device=device)
+        except GanforgeError as e:
+            raise GanforgeError(f"report.html was not written: {e}") from None
+        return {"report": path.name}
+
+    return write

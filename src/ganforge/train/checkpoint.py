@@ -2,25 +2,40 @@
 
 Nothing is ever unpickled: optimizer states, RNG states and counters are split into tensors (stored
 by name) and a JSON skeleton that says where each tensor goes back. Files are written to a temporary
-name and renamed, so a crash mid-write leaves the previous checkpoint intact.
+name and renamed, so a crash mid-write leaves the previous checkpoint intact. The file is serialised
+in memory and written by ``atomic.atomic_write_bytes``, not by ``safetensors.torch.save_file``: that
+writes through a temporary file of its own (``.tmpXXXXXX``), which a killed run left in
+checkpoints/ for ever; ours carry a recognisable name, and ``atomic.sweep_stale_temp_files``
+removes them. (The price is one extra copy of the checkpoint in memory while it is written.)
+
+A checkpoint is untrusted input (it may come from anyone), so ``load`` checks the size of the
+safetensors header before the library parses it, the size and nesting depth of the JSON skeleton,
+and every marker in it; anything off is one GanforgeError line.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save
 
-from ganforge.atomic import atomic_path
+from ganforge.atomic import atomic_write_bytes
 from ganforge.errors import GanforgeError
 
 FORMAT = "ganforge-checkpoint-1"
 _NAME = re.compile(r"^ckpt-(\d{12})\.safetensors$")
+MAX_HEADER_BYTES = 64 << 20
+"""Largest safetensors header (tensor index and metadata) accepted; ours are tens of KB."""
+MAX_STATE_BYTES = 16 << 20
+"""Largest JSON skeleton accepted (a CycleGAN run's is 11 KB)."""
+MAX_STATE_DEPTH = 64
+"""Deepest nesting of lists and mappings accepted in the skeleton (ours are 7 deep)."""
 
 
 def _flatten(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
@@ -74,14 +89,36 @@ def atomic_save(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` (nested dicts/lists of tensors and JSON values) to ``path`` atomically."""
     tensors: dict[str, torch.Tensor] = {}
     skeleton = _flatten(state, "", tensors)
+    data = save(tensors, metadata={"format": FORMAT, "state": json.dumps(skeleton)})
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=".safetensors") as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT, "state": json.dumps(skeleton)})
+    atomic_write_bytes(path, data)
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth of lists and mappings in parsed JSON, without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_STATE_DEPTH:
+                break  # enough to refuse it
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _header_size(path: Path) -> int:
+    """The safetensors header length: the file's first 8 bytes, little-endian."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if len(head) < 8:
+        raise ValueError(f"file too short for safetensors ({len(head)} bytes)")
+    return struct.unpack("<Q", head)[0]
 
 
 def load(path: Path) -> dict[str, Any]:
     """Read a checkpoint written by :func:`atomic_save`; a foreign or broken file is a GanforgeError."""
-    from safetensors import safe_open
 
     def unreadable(why: str) -> GanforgeError:
         return GanforgeError(
@@ -90,6 +127,10 @@ def load(path: Path) -> dict[str, Any]:
         )
 
     try:
+        if (n := _header_size(path)) > MAX_HEADER_BYTES:
+            raise unreadable(
+                f"its header is {n:,} bytes, over the {MAX_HEADER_BYTES:,} a checkpoint may have"
+            )
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
         tensors = load_file(str(path))
@@ -101,10 +142,18 @@ def load(path: Path) -> dict[str, Any]:
         )
     if "state" not in meta:
         raise unreadable("its metadata has no 'state' entry")
+    if len(meta["state"]) > MAX_STATE_BYTES:
+        raise unreadable(
+            f"its state metadata is {len(meta['state']):,} characters, over the "
+            f"{MAX_STATE_BYTES:,} a checkpoint may have"
+        )
     try:
         skeleton = json.loads(meta["state"])
-    except (json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:
+        # ValueError covers JSONDecodeError and integers longer than Python converts (4,300 digits)
         raise unreadable(f"its metadata is not valid JSON ({e})") from None
+    if _depth(skeleton) > MAX_STATE_DEPTH:
+        raise unreadable(f"its state metadata is nested over {MAX_STATE_DEPTH} levels deep")
     try:
         state = _unflatten(skeleton, tensors)
     except (ValueError, RecursionError) as e:

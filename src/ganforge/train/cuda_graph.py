@@ -6,11 +6,13 @@ A CUDA graph records the launches of one iteration once and replays them with a 
 (NVIDIA's CUDA graphs through ``torch.cuda.graph``; the "whole network capture" of PyTorch's CUDA
 semantics notes, with the optimizer step inside the graph).
 
-The graph holds an iteration as the eager loop runs it (``Trainer._iteration``): n_critic D steps
-and the G step (forwards, backwards, penalties, optimizer steps, weight clipping, spectral-norm
-power iterations), the EMA update and the summed scalars. Outside it, per iteration: the batch
-indices copied into a static buffer, the EMA decay (and scheduled learning rates) written into
-device scalars, the replay, and the log sums. Random numbers come from the run's generator,
+The graph holds an iteration as the eager loop runs it (``Trainer._iteration``): every phase of the
+task (for a GAN, n_critic D steps and the G step: forwards, backwards, penalties, optimizer steps,
+weight clipping, spectral-norm power iterations), the EMA update and the summed scalars. Outside
+it, per iteration: the task's draws (batch indices) copied into a static buffer, the EMA decay
+(and scheduled learning rates) written into device scalars, the replay, the task's host-side
+counters (``Task.replayed``), and the log sums. Only tasks that declare
+``Task.graph_capturable`` are captured. Random numbers come from the run's generator,
 registered with the graph, so a replay draws what an eager iteration would: the eager loop is the
 reference twin, and tests/train/test_cuda.py checks that the two agree.
 
@@ -35,15 +37,20 @@ WARMUP_ITERATIONS = 3
 
 
 def graph_problem(
-    device: torch.device, world_size: int, precision: str, task: str, r1_every: int, compile: bool
+    device: torch.device,
+    world_size: int,
+    precision: str,
+    capturable: bool,
+    r1_every: int,
+    compile: bool,
 ) -> str | None:
     """None when an iteration of this run can be captured, else why not (one line)."""
     if device.type != "cuda":
         return "CUDA graphs need a CUDA device"
     if world_size > 1:
         return "CUDA graphs are not combined with torchrun (DDP) here"
-    if task != "gan":
-        return "image-to-image tasks run eagerly"
+    if not capturable:
+        return "this task does not declare its iteration capturable (Task.graph_capturable)"
     if precision == "fp16":
         return "fp16's gradient scaler decides on the host whether to skip a step; use bf16"
     if r1_every > 1:
@@ -56,11 +63,11 @@ def graph_problem(
 
 
 Iteration = Callable[[Tensor, "float | Tensor", bool], tuple[dict[str, Tensor], dict[str, int]]]
-"""(indices, EMA decay, measure) -> (summed scalars, steps each sums): ``Trainer._iteration``."""
+"""(draws, EMA decay, measure) -> (summed scalars, steps each sums): ``Trainer._iteration``."""
 
 
 class GraphedIterations:
-    """Runs a GAN task's iterations the CUDA-graph way: ``WARMUP_ITERATIONS`` eagerly on a side
+    """Runs a task's iterations the CUDA-graph way: ``WARMUP_ITERATIONS`` eagerly on a side
     stream (PyTorch's recipe for whole-network capture), then one capture, then replays.
 
     A capture that fails stops the run with a one-line error: the failed capture leaves PyTorch's
@@ -76,7 +83,7 @@ class GraphedIterations:
         self._graph: torch.cuda.CUDAGraph | None = None
         # A captured step needs the optimizers' step counts (and scheduled learning rates) on
         # the device, and autocast without its cache of low-precision weights.
-        task.autocast_cache = False
+        task.prepare_capture()
         for opt in task.optimizers.values():
             for group in opt.param_groups:
                 group["capturable"] = True
@@ -102,9 +109,9 @@ class GraphedIterations:
 
     def _capture(self, idx: Tensor) -> None:
         # The capture records without running: parameters, buffers and the generator's offset do
-        # not move (replays advance the generator), but its Python side counts D steps.
-        d_steps = self.task.d_steps
-        self._idx = idx.clone()  # (n_critic, B) static batch indices
+        # not move (replays advance the generator), but the task's Python side counts steps.
+        host_state = self.task.extra_state()
+        self._idx = idx.clone()  # (draws per iteration, B) static batch indices
         self._beta = torch.zeros((), device=self.device)  # static EMA decay
         graph = torch.cuda.CUDAGraph()
         graph.register_generator_state(self.gen)
@@ -120,12 +127,12 @@ class GraphedIterations:
                 "checkpoint resumes"
             ) from None
         finally:
-            self.task.d_steps = d_steps
+            self.task.load_extra_state(host_state)
         self._graph = graph
 
     def _replay(self, idx: Tensor, beta: float) -> tuple[dict[str, Tensor], dict[str, int]]:
         self._idx.copy_(idx)
         self._beta.fill_(beta)
         self._graph.replay()
-        self.task.d_steps += self._idx.shape[0]  # what the eager D steps would have counted
+        self.task.replayed()  # the counters the eager steps would have advanced
         return self._out, self._counts

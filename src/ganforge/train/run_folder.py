@@ -6,7 +6,7 @@
     samples/             reals.png and a grid on fixed noise every sample_every images
     losses.png           loss curves, redrawn with every grid
     checkpoints/         ckpt-<images>.safetensors, the last keep_checkpoints of them
-    metrics-eval.csv     with train.eval_every: scores of the EMA generator (train/evaluation.py),
+    metrics-eval.csv     with train.eval_every: scores of the EMA generator (evaluation/training.py),
     metrics.png          their curves, and best.safetensors, the checkpoint of the best score
     report.html          the self-contained report page, written when the run finishes
     run.json             status (running/finished/interrupted/failed), timing, versions, notes
@@ -80,7 +80,7 @@ class RunFolder:
         with open(self.metrics, "a") as f:
             f.write(line + "\n")
         if self.tensorboard and self._tb is None:
-            try:
+            try:  # tensorboard is an optional extra: pip install 'ganforge[tensorboard]'
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError:
                 self.tensorboard = False

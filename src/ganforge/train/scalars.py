@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ganforge.train import distributed
+from ganforge.runtime import distributed
 
 
 class ScalarSums:

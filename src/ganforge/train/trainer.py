@@ -1,12 +1,17 @@
-"""The training loop: explicit D and G phases, progress counted in images, exact resume.
+"""The training loop: the same mechanics for every task, the method in the task.
 
-One iteration = ``n_critic`` discriminator steps (each on a fresh real batch) then one generator
-step, then the EMA update (``Trainer._iteration``). Scalars stay on the device and are summed; they
-are read (one host sync) only every ``log_every`` images, which is also when NaN/inf is detected.
-With ``runtime.cuda_graphs`` on a GPU the iteration is captured once and replayed
-(train/cuda_graph.py); the eager iteration is its reference twin.
+One iteration runs the task's phases in order (``Task.phases``, ganforge/tasks/base.py): for a GAN,
+``n_critic`` discriminator steps (each on a fresh real batch) then one generator step; for each
+phase the Trainer freezes the phase's frozen networks, asks the phase for its loss, and does
+zero_grad, backward (scaled under fp16), the gradient-norm measurement at log steps and the
+optimizer step; then it updates the EMA copies (``Trainer._iteration``). Progress is counted in
+images, learning rates follow ``train.lr_schedule`` from the optimizers' base rates, and scalars
+stay on the device, summed, read (one host sync) only every ``log_every`` images, which is also
+when NaN/inf is detected. With ``runtime.cuda_graphs`` on a GPU, a task that declares itself
+``graph_capturable`` has its iteration captured once and replayed (train/cuda_graph.py); the
+eager iteration is its reference twin. Nothing here depends on which task it trains.
 
-What the run folder holds is listed in train/run_folder.py. Under torchrun (train/distributed.py)
+What the run folder holds is listed in train/run_folder.py. Under torchrun (runtime/distributed.py)
 every process trains its slice of each global batch and rank 0 alone writes the folder; scalars are
 averaged over the processes at log steps only.
 """
@@ -16,47 +21,40 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+from tqdm.auto import tqdm
 
-import ganforge
 from ganforge.config import Config, load_run_config
 from ganforge.data.dataset import ImageData
-from ganforge.data.loader import IndexSampler, to_model_range
 from ganforge.errors import GanforgeError
+from ganforge.evaluation.training import BEST_NAME
+from ganforge.plots import plot_losses
+from ganforge.runtime import distributed
+from ganforge.runtime.cpu_memory import keep_freed_memory
+from ganforge.runtime.device import choose_precision
+from ganforge.tasks.base import Batch, Phase
+from ganforge.tasks.registry import build_task, check_config, load_task_data
 from ganforge.train import checkpoint as ckpt
-from ganforge.train import distributed
-from ganforge.train.cpu_memory import keep_freed_memory
 from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
-from ganforge.train.evaluation import BEST_NAME, TrainingEval
+from ganforge.train.legacy import upgrade
 from ganforge.train.optim_state import load_optimizer, portable
 from ganforge.train.run_folder import RunFolder, new_run_path
-from ganforge.train.runtime import choose_precision
-from ganforge.train.samples import save_fakes, save_reals
 from ganforge.train.scalars import ScalarSums
 from ganforge.train.schedules import ema_beta, lr_factor
-from ganforge.train.tasks import build_task, load_task_data
+from ganforge.version import __version__
 
-COLUMNS = [
-    "images",
-    "g_steps",
-    "d_loss",
-    "g_loss",
-    "d_real",
-    "d_fake",
-    "gp",
-    "r1",
-    "d_grad_norm",
-    "g_grad_norm",
-    "lr_g",
-    "lr_d",
-    "img_per_s",
-    "wall_s",
-]
+LEADING = ["images", "g_steps"]
+"""metrics.csv's first columns: images seen and iterations (generator steps, for a GAN)."""
+TIMING = ["img_per_s", "wall_s"]
+OnFinish = Callable[[Path], dict[str, Any]]
+"""Called with the run folder when a run finishes (e.g. the report page); returns run.json
+entries to add. Raising GanforgeError makes it a note, never a failed run."""
 
 
 class Trainer:
@@ -70,6 +68,7 @@ class Trainer:
         self, cfg: Config, run_dir: str | Path | None = None, data: ImageData | None = None
     ) -> None:
         self.cfg = cfg
+        check_config(cfg)  # the task's own checks, before any data is read or folder made
         rt = cfg.runtime
         if rt.threads > 0:
             torch.set_num_threads(rt.threads)
@@ -89,7 +88,7 @@ class Trainer:
         torch.manual_seed(cfg.train.seed)
         if data is None:
             with distributed.main_first(self.launch):  # rank 0 downloads; the others then read
-                data = load_task_data(cfg)  # the model.task's reader (train/tasks.py)
+                data = load_task_data(cfg)  # the model.task's reader (Task.load_data)
         self.data = data
         if cfg.train.batch_size > len(self.data):
             raise GanforgeError(
@@ -97,9 +96,9 @@ class Trainer:
                 f"({len(self.data)} images): lower it"
             )
         self.task = build_task(cfg, self.data, self.device, self.precision)
-        # Tasks may log more than the GAN columns (image-to-image: l1, psnr, ssim, cycle, ...).
-        extra = getattr(self.task, "log_columns", ())
-        self.columns = COLUMNS + [c for c in extra if c not in COLUMNS]
+        self.phases: list[Phase] = self.task.phases()
+        self.draws_per_iteration = _fresh_batches(self.phases)
+        self.columns = _columns(self.task)
         if self.launch.distributed:
             self._notes += distributed.distribute_task(self.task, self.launch, self.device, cfg)
         self.ema = (
@@ -107,17 +106,21 @@ class Trainer:
             if (cfg.train.ema_halflife > 0)
             else {}
         )
-        # Image-to-image tasks cut their own batches (pairs, two domains, LR/HR crops).
-        self.is_gan = cfg.model.task == "gan"
-        self.sampler = IndexSampler(
-            len(self.data), cfg.train.batch_size, cfg.train.seed, self.device
-        )
+        # The rates the optimizers were built with: the schedule's base (before a resume loads
+        # the scheduled rates of the checkpoint).
+        self._base_lr = {
+            k: [float(g["lr"]) for g in o.param_groups] for k, o in self.task.optimizers.items()
+        }
+        # float16 gradients underflow without loss scaling; disabled scalers are pass-throughs.
+        fp16 = self.task.precision == "fp16"
+        self.scalers = {
+            k: torch.amp.GradScaler(self.device.type, enabled=fp16) for k in self.task.optimizers
+        }
+        self._params = {
+            k: [p for g in o.param_groups for p in g["params"]]
+            for k, o in self.task.optimizers.items()
+        }
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
-        # Data lives on the training device when it fits (always the case on CPU); image-to-image
-        # tasks keep their own device copies.
-        self.images = self.data.images.to(self.device) if self.is_gan else None
-        labels = self.data.labels if self.is_gan else None
-        self.labels = None if labels is None else labels.to(self.device)
         self.images_seen = 0
         self.g_steps = 0
         self.wall_time = 0.0
@@ -134,8 +137,8 @@ class Trainer:
             problem = graph_problem(
                 self.device,
                 self.launch.world_size,
-                self.precision,
-                cfg.model.task,
+                self.task.precision,
+                self.task.graph_capturable,
                 cfg.loss.r1_every if cfg.loss.r1_gamma > 0 else 1,
                 rt.compile,
             )
@@ -150,13 +153,13 @@ class Trainer:
         )
         self.folder = RunFolder(self.run_dir, self.is_main, rt.tensorboard)
         self.fixed = self.task.fixed_inputs(cfg.train.grid_size, cfg.train.seed)
-        self.evaluation = TrainingEval(cfg) if cfg.train.eval_every > 0 else None
+        self.evaluation = self.task.training_evaluator() if cfg.train.eval_every > 0 else None
 
     # ------------------------------------------------------------------ construction helpers
     @property
     def notes(self) -> list[str]:
         """One-line notes about runtime fallbacks (precision, compile, graphs, distributed)."""
-        return self._notes + list(getattr(self.task, "notes", []))
+        return self._notes + list(self.task.notes)
 
     @classmethod
     def resume(
@@ -182,7 +185,6 @@ class Trainer:
             "ema": {k: e.model.state_dict() for k, e in self.ema.items()},
             "optim": {k: portable(o.state_dict()) for k, o in self.task.optimizers.items()},
             "rng": {"torch": torch.get_rng_state(), "noise": self.gen.get_state()},
-            "sampler": self.sampler.state_dict(),
             "task": self.task.extra_state(),
             "progress": {
                 "images_seen": self.images_seen,
@@ -191,7 +193,7 @@ class Trainer:
             },
             "acc": self.scalars.state_dict(),
             "meta": {
-                "ganforge": ganforge.__version__,
+                "ganforge": __version__,
                 "model": self.cfg.to_dict()["model"],
                 "data": {
                     "channels": self.cfg.data.channels,
@@ -202,6 +204,8 @@ class Trainer:
                 },
             },
         }
+        if any(s.is_enabled() for s in self.scalers.values()):
+            state["scalers"] = {k: s.state_dict() for k, s in self.scalers.items()}
         if self.device.type == "cuda":
             state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
         if self.evaluation is not None:
@@ -209,7 +213,7 @@ class Trainer:
         return state
 
     def load_checkpoint(self, path: str | Path) -> None:
-        state = ckpt.load(Path(path))
+        state = upgrade(ckpt.load(Path(path)))
         try:
             for k, m in self.task.nets.items():
                 m.load_state_dict(state["nets"][k])
@@ -217,18 +221,20 @@ class Trainer:
                 e.model.load_state_dict(state["ema"][k])
             for k, o in self.task.optimizers.items():
                 load_optimizer(o, state["optim"][k])
-            self.sampler.load_state_dict(state["sampler"])
+            for k, scaler in self.scalers.items():
+                if scaler.is_enabled() and k in state.get("scalers", {}):
+                    scaler.load_state_dict(state["scalers"][k])
             self.task.load_extra_state(state["task"])
             self.gen.set_state(state["rng"]["noise"])
             torch.set_rng_state(state["rng"]["torch"])
             if "cuda" in state["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
             prog = state["progress"]
-            self.images_seen, self.g_steps = prog["images_seen"], prog["g_steps"]
-            self.wall_time = prog["wall_time"]
+            self.images_seen, self.g_steps = _count(prog, "images_seen"), _count(prog, "g_steps")
+            self.wall_time = _seconds(prog, "wall_time")
             self.scalars.load_state_dict(state["acc"], self.device)
-        except (KeyError, RuntimeError, ValueError, TypeError) as e:
-            first = str(e).strip().splitlines()[0][:300]
+        except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
             raise GanforgeError(
                 f"checkpoint {path} does not match this run's model/data ({first}); "
                 "resume it with the config it was trained with"
@@ -277,7 +283,7 @@ class Trainer:
                 "compile": self.cfg.runtime.compile,
                 "cuda_graphs": self._use_graph,
                 "notes": self.notes,
-                "ganforge": ganforge.__version__,
+                "ganforge": __version__,
                 "torch": torch.__version__,
                 "checkpoints": [
                     p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")
@@ -288,46 +294,56 @@ class Trainer:
         )
 
     # ------------------------------------------------------------------ one iteration
-    def _indices(self) -> Tensor | None:
-        """(n_critic, B_local) data indices of the next iteration: the global draws, this rank's
-        slice (train/distributed.py). None for tasks that cut their own batches."""
-        if not self.is_gan:
-            return None
-        n = self.cfg.train.n_critic
-        return torch.stack([self.shard.take(self.sampler.next()) for _ in range(n)])
+    def _draws(self) -> list[Any]:
+        """The host-side draws (data indices) of the next iteration's fresh batches."""
+        return [self.task.draw() for _ in range(self.draws_per_iteration)]
 
-    def _batch(self, idx: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        if idx is None:
-            return self.task.make_batch(self.gen)
-        x = self.images[idx]
-        y = None if self.labels is None else self.labels[idx]
-        if self.data.is_image:
-            x = to_model_range(x)
-            if self.cfg.data.hflip:
-                B = self.cfg.train.batch_size
-                u = torch.rand(B, 1, 1, 1, generator=self.gen, device=self.device)
-                x = torch.where(self.shard.take(u) < 0.5, x.flip(3), x)
-            if self.task.channels_last:
-                x = x.contiguous(memory_format=torch.channels_last)
-        return x, y
+    def _step(self, phase: Phase, batch: Batch, measure: bool) -> dict[str, Tensor]:
+        """One update of ``phase``: its loss with its frozen networks frozen, then zero_grad,
+        backward, the gradient norm (at log steps), the optimizer step. Device work only."""
+        frozen = [self.task.nets[k] for k in phase.frozen]
+        for m in frozen:
+            m.requires_grad_(False)
+        try:
+            result = phase.loss(batch, self.gen, measure)
+            if result is None:  # the task skips this update (e.g. during a pre-training phase)
+                return {}
+            opt, scaler = self.task.optimizers[phase.optimizer], self.scalers[phase.optimizer]
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(result.loss).backward()
+        finally:
+            for m in frozen:
+                m.requires_grad_(True)
+        out = dict(result.scalars)
+        if measure:
+            out[f"{phase.name.lower()}_grad_norm"] = _measured_norm(
+                self._params[phase.optimizer], scaler, opt
+            )
+        scaler.step(opt)
+        scaler.update()
+        if phase.after_step is not None:
+            phase.after_step()
+        return out
 
     def _iteration(
-        self, idx: Tensor | None, beta: float | Tensor, measure: bool
+        self, draws: Sequence[Any], beta: float | Tensor, measure: bool
     ) -> tuple[dict[str, Tensor], dict[str, int]]:
-        """n_critic D steps, one G step, the EMA update: the scalars (D's summed over its steps)
+        """The task's phases, then the EMA update: the scalars (summed over a phase's repeats)
         and how many steps each sums. Device work only, so it can be captured in a CUDA graph."""
         out: dict[str, Tensor] = {}
         counts: dict[str, int] = {}
-        # 1. discriminator phase: n_critic steps, each on a fresh real batch
-        for i in range(self.cfg.train.n_critic):
-            batch = self._batch(None if idx is None else idx[i])
-            for k, v in self.task.d_step(batch, self.gen, measure).items():
-                out[k] = out[k] + v if k in out else v
-                counts[k] = counts.get(k, 0) + 1
-        # 2. generator phase (D frozen)
-        for k, v in self.task.g_step(batch, self.gen, measure).items():
-            out[k], counts[k] = v, 1
-        # 3. EMA of G
+        batch: Batch = None
+        used = 0
+        # 1. the phases in order: each repeat on a fresh batch, or the previous phase's batch
+        for phase in self.phases:
+            for _ in range(phase.repeats):
+                if phase.fresh_batch or used == 0:
+                    batch = self.task.make_batch(draws[used], self.gen)
+                    used += 1
+                for k, v in self._step(phase, batch, measure).items():
+                    out[k] = out[k] + v if k in out else v
+                    counts[k] = counts.get(k, 0) + 1
+        # 2. EMA of the networks the task averages
         for e in self.ema.values():
             e.update(beta)
         return out, counts
@@ -335,25 +351,24 @@ class Trainer:
     def _run_iteration(self, measure: bool) -> None:
         """The next iteration, eagerly or through its CUDA graph; its scalars go to the log sums."""
         tc = self.cfg.train
-        idx = self._indices()
-        beta = ema_beta(
-            tc.batch_size * tc.n_critic, self.images_seen, tc.ema_halflife, tc.ema_rampup
-        )
+        draws = self._draws()
+        per_iter = tc.batch_size * self.draws_per_iteration
+        beta = ema_beta(per_iter, self.images_seen, tc.ema_halflife, tc.ema_rampup)
         if self._graphs is not None:
-            out, counts = self._graphs(idx, beta)
+            out, counts = self._graphs(torch.stack(draws), beta)
         else:
-            out, counts = self._iteration(idx, beta, measure)
+            out, counts = self._iteration(draws, beta, measure)
         self.scalars.add(out, counts)
 
     def _set_lr(self) -> None:
-        start = self.cfg.i2i.pretrain_images if self.cfg.model.task == "srgan" else 0
-        f = lr_factor(self.cfg.train.lr_schedule, self.images_seen, self.cfg.train.images, start)
-        for opt, oc in ((self.task.opt_g, self.cfg.g_optim), (self.task.opt_d, self.cfg.d_optim)):
-            for group in opt.param_groups:
+        tc = self.cfg.train
+        f = lr_factor(tc.lr_schedule, self.images_seen, tc.images, self.task.schedule_start)
+        for k, opt in self.task.optimizers.items():
+            for group, base in zip(opt.param_groups, self._base_lr[k]):
                 if isinstance(group["lr"], Tensor):  # a CUDA graph reads it on the device
-                    group["lr"].fill_(oc.lr * f)
+                    group["lr"].fill_(base * f)
                 else:
-                    group["lr"] = oc.lr * f
+                    group["lr"] = base * f
 
     # ------------------------------------------------------------------ logging
     def _check_finite(self) -> None:
@@ -393,8 +408,10 @@ class Trainer:
         row.update(
             images=self.images_seen,
             g_steps=self.g_steps,
-            lr_g=float(self.task.opt_g.param_groups[0]["lr"]),
-            lr_d=float(self.task.opt_d.param_groups[0]["lr"]),
+            **{
+                f"lr_{k.lower()}": float(o.param_groups[0]["lr"])
+                for k, o in self.task.optimizers.items()
+            },
             img_per_s=(self.images_seen - seen0) / max(now - t0, 1e-9),
             wall_s=self.wall_time,
         )
@@ -403,37 +420,38 @@ class Trainer:
             return
         self.folder.append_metrics(row, self.columns)
         if self._bar is not None:
-            self._bar.set_postfix(
-                d=f"{row.get('d_loss', float('nan')):.3f}",
-                g=f"{row.get('g_loss', float('nan')):.3f}",
-                ips=f"{row['img_per_s']:.0f}",
-            )
+            shown = {
+                k.split("_")[0]: f"{row.get(k, float('nan')):.3f}"
+                for k in self.task.progress_columns
+            }
+            self._bar.set_postfix(**shown, ips=f"{row['img_per_s']:.0f}")
 
-    def sample_model(self):
-        """The generator used for samples: the EMA copy when EMA is on."""
-        return self.ema["G"].model if "G" in self.ema else self.task.G
+    def sample_nets(self) -> dict[str, nn.Module]:
+        """The networks samples and evaluations use: the EMA copies where kept, else the live ones."""
+        return {k: (self.ema[k].model if k in self.ema else m) for k, m in self.task.nets.items()}
+
+    def sample_model(self) -> nn.Module:
+        """The generator G used for samples (its EMA copy when EMA is on)."""
+        return self.sample_nets()["G"]
 
     def _save_samples(self, tag: str) -> None:
-        from ganforge.report.plots import plot_losses
-
         if not self.is_main:
             return
         path = self.run_dir / "samples" / f"{tag}.png"
         if tag == "reals":
-            save_reals(path, self.data, self.cfg.train.grid_size, self.cfg.data.source)
+            self.task.save_reals(path, self.cfg.train.grid_size)
             return
-        save_fakes(path, self.task, self.sample_model(), self.fixed, self.data, self.cfg)
+        self.task.save_samples(path, self.sample_nets(), self.fixed)
         plot_losses(self.folder.metrics, self.run_dir / "losses.png")
 
     def _evaluate(self) -> None:
-        """Score the sample model (train/evaluation.py); keep best.safetensors when it improves."""
+        """Score the sample model (evaluation/training.py); keep best.safetensors when it improves."""
         if not self.is_main:
             distributed.barrier(self.launch)  # the other ranks wait while rank 0 evaluates
             return
         t0 = time.perf_counter()
-        improved = self.evaluation.run(
-            self.sample_model(), self.images_seen, self.task.num_classes, self.run_dir
-        )
+        model = self.task.inference(self.sample_nets())
+        improved = self.evaluation.run(model, self.images_seen, self.run_dir)
         if improved:
             ckpt.atomic_save(self.run_dir / BEST_NAME, self.state_dict())
         self._write_status("running")
@@ -457,16 +475,16 @@ class Trainer:
         return lambda: [signal.signal(s, h) for s, h in old.items()]
 
     # ------------------------------------------------------------------ the loop
-    def fit(self) -> Trainer:
+    def fit(self, on_finish: OnFinish | None = None) -> Trainer:
         """Train until ``train.images``; Ctrl-C (or SIGTERM) saves a checkpoint and re-raises.
-        Any other failure marks the run ``failed`` in run.json, with the error, and re-raises."""
-        from tqdm.auto import tqdm
-
+        Any other failure marks the run ``failed`` in run.json, with the error, and re-raises.
+        ``on_finish`` runs on rank 0 when the run finished (``ganforge train`` and
+        ``ganforge.train()`` pass the report page's writer)."""
         cfg, tc = self.cfg, self.cfg.train
         self._prepare_run_dir()
         self._write_status("running")
-        B, total = tc.batch_size, tc.images
-        per_iter = B * tc.n_critic
+        total = tc.images
+        per_iter = tc.batch_size * self.draws_per_iteration
         self._bar = tqdm(
             total=total,
             initial=min(self.images_seen, total),
@@ -525,20 +543,67 @@ class Trainer:
             self._bar.close()
             self.folder.close()
         self._write_status("finished")
-        self._write_report()
+        if on_finish is not None and self.is_main:
+            try:
+                extra = on_finish(self.run_dir)
+            except GanforgeError as e:  # the training is done and saved: a note, not a failure
+                self._notes.append(str(e))
+                extra = {}
+            self._write_status("finished", **extra)
         return self
 
-    def _write_report(self) -> None:
-        """report.html in the run folder, linked from run.json; a failure is a note, never a
-        failed run (the training is done and saved)."""
-        if not (self.is_main and self.cfg.train.report):
-            return
-        from ganforge.report.html import write_report
 
-        try:
-            path = write_report(self.run_dir, device=str(self.device))
-        except GanforgeError as e:
-            self._notes.append(f"report.html was not written: {e}")
-            self._write_status("finished")
-            return
-        self._write_status("finished", report=path.name)
+def _fresh_batches(phases: list[Phase]) -> int:
+    """Batches drawn per iteration, as ``Trainer._iteration`` draws them: one per repeat of a
+    fresh-batch phase, and one for a first phase that reuses nothing. Images seen per iteration
+    are this times the batch size."""
+    used = 0
+    for phase in phases:
+        for _ in range(phase.repeats):
+            if phase.fresh_batch or used == 0:
+                used += 1
+    if used == 0:
+        raise GanforgeError("a task must declare at least one phase (Task.phases)")
+    return used
+
+
+def _columns(task) -> list[str]:
+    """metrics.csv's columns: images and iterations, the task's scalars, the learning rates, the
+    timing, then the task's extra scalars (the order the tasks have always written)."""
+    lrs = [f"lr_{k.lower()}" for k in task.optimizers]
+    cols: list[str] = []
+    for c in [*LEADING, *task.log_columns, *lrs, *TIMING, *task.extra_columns]:
+        if c not in cols:
+            cols.append(c)
+    return cols
+
+
+def _measured_norm(
+    params: list[Tensor], scaler: torch.amp.GradScaler, opt: torch.optim.Optimizer
+) -> Tensor:
+    """The gradient norm before the step, unscaled. With fp16, overflowing gradients are how the
+    scaler finds its scale (it skips that step and lowers the scale): such a step logs 0 instead of
+    stopping the run as if it diverged (the losses still catch a real divergence)."""
+    scaler.unscale_(opt)
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+    if scaler.is_enabled():
+        norm = torch.nan_to_num(norm, nan=0.0, posinf=0.0)
+    return norm
+
+
+def _count(progress: dict[str, Any], key: str) -> int:
+    """A counter of checkpoint metadata (untrusted JSON): a non-negative int of sane size."""
+    v = progress[key]
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 10**15:
+        raise ValueError(f"progress.{key}={v!r:.40} is not a count of images or steps")
+    return v
+
+
+def _seconds(progress: dict[str, Any], key: str) -> float:
+    v = progress[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1e10:
+        raise ValueError(f"progress.{key}={v!r:.40} is not a duration in seconds")
+    return float(v)

@@ -1,0 +1,60 @@
+"""Typed run configuration: dataclass sections with docstrings, YAML presets, dotted overrides.
+
+The bottom layer of ganforge (it imports only ``ganforge.errors``): every other layer reads a
+``Config``, none is read by it. Each value is checked on its own when the config is built; checks
+that need a task, the data or the metrics are made by the layer that owns them (see
+docs/architecture.md).
+
+    sections.py   data, model, loss, optimizers, train, runtime
+    i2i.py        the image-to-image tasks' section
+    augment.py    the discriminator augmentation section
+    config.py     the root Config, and the sections plug-in tasks register
+    loading.py    presets, config files, --set overrides, the --help-config table
+    checks.py     the one-line range and choice checks they share
+"""
+
+from ganforge.config.augment import AugmentConfig
+from ganforge.config.config import SECTIONS, Config, register_section
+from ganforge.config.i2i import I2IConfig
+from ganforge.config.loading import (
+    apply_overrides,
+    config_from_dict,
+    field_docs,
+    from_dict,
+    load_config,
+    load_run_config,
+    parse_override,
+    preset_dict,
+    preset_names,
+)
+from ganforge.config.sections import (
+    DataConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    RuntimeConfig,
+    TrainConfig,
+)
+
+__all__ = [
+    "SECTIONS",
+    "AugmentConfig",
+    "Config",
+    "DataConfig",
+    "I2IConfig",
+    "LossConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "RuntimeConfig",
+    "TrainConfig",
+    "apply_overrides",
+    "config_from_dict",
+    "field_docs",
+    "from_dict",
+    "load_config",
+    "load_run_config",
+    "parse_override",
+    "preset_dict",
+    "preset_names",
+    "register_section",
+]
