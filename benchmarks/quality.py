@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import signal
 import sys
@@ -61,16 +62,39 @@ METRICS = ["fid", "kid", "pr", "modes"]
 TEXTBOOK_BASE = "dcgan-fashion-mnist"  # the architecture and batch size the textbook loop uses
 
 
-def ganforge_snapshots(preset: str, minutes: list[float], out_dir: str) -> Iterator[Any]:
-    """Train ``preset``; at each budget of training time yield (seconds, images, EMA G, classes)."""
+def cpu_info() -> dict[str, Any]:
+    """The CPU model and whether it computes bf16 natively: figures differ between machines."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", platform.machine()):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    bf16 = bool({"avx512_bf16", "amx_bf16"} & flags)
+    return {"cpu": model, "cpu_bf16_native": bf16, "cpu_count": os.cpu_count()}
+
+
+def ganforge_snapshots(
+    preset: str,
+    minutes: list[float],
+    out_dir: str,
+    overrides: dict[str, Any] | None = None,
+    data: Any = None,
+) -> Iterator[Any]:
+    """Train ``preset``; at each budget of training time yield (seconds, images, EMA G, classes,
+    precision, the Trainer). ``overrides`` change the preset (e.g. a data subset or augmentation)."""
     over = {
         "out_dir": out_dir,
         "train.images": 10**10,  # the budget, not the preset's length, ends the run
         "train.eval_every": 0,
         "runtime.progress": False,
         "runtime.tensorboard": False,
+        **(overrides or {}),
     }
-    trainer = Trainer(load_config(preset, over))
+    trainer = Trainer(load_config(preset, over), data=data)
     for m in minutes:
         # The trainer's own Ctrl-C path: finish the iteration, save a checkpoint, stop. A timer
         # thread requests it when the training clock reaches the budget.
@@ -90,6 +114,8 @@ def ganforge_snapshots(preset: str, minutes: list[float], out_dir: str) -> Itera
             trainer.images_seen,
             trainer.sample_model(),
             trainer.task.num_classes,
+            trainer.task.precision,
+            trainer,
         )
 
 
@@ -105,7 +131,7 @@ def textbook_snapshots(minutes: list[float]) -> Iterator[Any]:
             G = next(loop)
             spent += time.perf_counter() - t0
             steps += 1
-        yield spent, steps * cfg.train.batch_size, G, 0
+        yield spent, steps * cfg.train.batch_size, G, 0, "fp32", None
 
 
 def score(
@@ -185,6 +211,7 @@ def main() -> None:
     real = load_real(load_config(TEXTBOOK_BASE if args.textbook else args.preset).data)
     ref = reference_for(real, ext, args.n, 0)
     info = {
+        **cpu_info(),
         "device": f"CPU {platform.processor() or platform.machine()}, {args.threads} threads",
         "torch": torch.__version__,
         "ganforge": __version__,
@@ -198,10 +225,11 @@ def main() -> None:
             if args.textbook
             else ganforge_snapshots(args.preset, minutes, tmp)
         )
-        for m, (seconds, images, G, num_classes) in zip(minutes, snaps):
+        for m, (seconds, images, G, num_classes, dtype, _) in zip(minutes, snaps):
             scores, protocol = score(G, num_classes, real, ext, args.n, ref)
             row = {
                 "setup": setup,
+                "dtype": dtype,
                 "minutes": m,
                 "train_s": round(seconds, 1),
                 "images": images,

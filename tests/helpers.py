@@ -74,3 +74,81 @@ def wrap_phase(trainer, name: str, after) -> None:
             trainer.phases[i] = dataclasses.replace(phase, loss=loss)
             return
     raise KeyError(name)
+
+
+TOY_TINY = {
+    "model.g_hidden": [16],
+    "model.d_hidden": [16],
+    "data.toy_samples": 256,
+    "train.batch_size": 64,
+    "train.images": 256,
+    "train.log_every": 64,
+    "train.checkpoint_every": 128,
+    "train.sample_every": 10**6,  # one grid, at the end
+    "train.grid_size": 4,
+    "train.report": False,
+    "runtime.threads": 1,
+    "runtime.progress": False,
+    "runtime.tensorboard": False,
+}
+"""The ring toy with 16-unit MLPs, 256 images in 4 iterations, checkpoints at 128 and 256: a whole
+run in well under a second, for the tests that edit, kill or starve runs."""
+
+
+def train_toy(out_dir, **extra):
+    """A finished tiny toy run under ``out_dir`` (``TOY_TINY`` plus ``extra``): its folder."""
+    from ganforge.config import load_config
+    from ganforge.train.trainer import Trainer
+
+    cfg = load_config("toy-ring-mlp", {**TOY_TINY, "out_dir": str(out_dir), **extra})
+    return Trainer(cfg).fit().run_dir
+
+
+def edit_checkpoint(path, edit=None, edit_tensors=None) -> None:
+    """Edit a checkpoint's JSON skeleton (``edit(skeleton)``, in place) and/or its tensors
+    (``edit_tensors(dict)``) the way a person with a text editor and safetensors could: the file
+    stays a well-formed checkpoint, only what it says changes."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+    tensors = load_file(str(path))
+    skeleton = json.loads(meta["state"])
+    if edit is not None:
+        edit(skeleton)
+    if edit_tensors is not None:
+        edit_tensors(tensors)
+    meta["state"] = json.dumps(skeleton)
+    save_file(tensors, str(path), metadata=meta)
+
+
+def skeleton_node(skeleton, dotted):
+    """(parent, key) of the entry ``dotted`` (e.g. "optim.G.state.0.step", or a tuple of keys
+    when one holds dots) in a checkpoint's skeleton, through its "$int" and "$tuple" wrappers."""
+    node, parts = skeleton, dotted.split(".") if isinstance(dotted, str) else list(dotted)
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and set(node) == {"$int"}:
+            node = node["$int"]
+        if isinstance(node, dict) and set(node) == {"$tuple"}:
+            node = node["$tuple"]
+        key = int(part) if isinstance(node, list) else part
+        if i == len(parts) - 1:
+            return node, key
+        node = node[key]
+    raise KeyError(dotted)
+
+
+def files_under(root) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its content (None for folders): to show nothing changed."""
+    from pathlib import Path
+
+    root = Path(root)
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): (None if p.is_dir() or not p.is_file() else p.read_bytes())
+        for p in sorted(root.rglob("*"))
+    }

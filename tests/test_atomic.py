@@ -124,3 +124,58 @@ def test_live_writer_in_another_process_is_left_alone_and_a_dead_ones_file_is_sw
 def test_atomic_write_bytes_leaves_only_the_file(tmp_path):
     atomic_write_bytes(tmp_path / "a.json", b"{}")
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def test_atomic_dir_appears_whole_with_an_ordinary_mode(tmp_path):
+    target = tmp_path / "a" / "b" / "run"
+    with atomic.atomic_dir(target) as tmp:
+        assert not target.exists() and tmp.parent == target.parent
+        assert tmp.name.startswith(TEMP_PREFIX) and tmp.name.endswith(atomic.STAGING_SUFFIX)
+        (tmp / "config.yaml").write_text("x")
+    assert (target / "config.yaml").read_text() == "x"
+    assert [p.name for p in target.parent.iterdir()] == ["run"]
+    assert target.stat().st_mode & 0o777 == atomic.default_dir_mode()
+
+
+def test_atomic_dir_that_fails_leaves_nothing_it_made(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "kept.txt").write_text("not ours")
+    with pytest.raises(RuntimeError), atomic.atomic_dir(tmp_path / "a" / "b" / "c" / "run") as tmp:
+        (tmp / "half.png").write_bytes(b"x")
+        raise RuntimeError("the first sample grid failed")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "kept.txt"]
+
+
+def test_atomic_dir_never_replaces_what_appeared_meanwhile(tmp_path):
+    target = tmp_path / "run"
+    with pytest.raises(FileExistsError), atomic.atomic_dir(target):
+        target.mkdir()
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_sweep_removes_dead_writers_folders_only(tmp_path):
+    dead = tmp_path / ".ganforge-tmp-d3add3ad.new"
+    (dead / "samples").mkdir(parents=True)
+    (dead / "config.yaml").write_text("half")
+    recent = tmp_path / ".ganforge-tmp-r3c3nt00.new"
+    recent.mkdir()
+    others = [tmp_path / "2026-01-01-run", tmp_path / ".ganforge-tmp-notanewdir"]
+    for d in others:
+        d.mkdir()
+    link = tmp_path / ".ganforge-tmp-l1nk0000.new"
+    link.symlink_to(others[0])
+    for d in (dead, *others):
+        os.utime(d, (OLD, OLD))
+    assert atomic.sweep_stale_temp_dirs(tmp_path) == [dead.name]
+    assert all(p.exists() for p in (recent, *others)) and link.is_symlink()
+
+
+def test_sweep_leaves_a_folder_being_filled(tmp_path):
+    with atomic.atomic_dir(tmp_path / "run") as tmp:
+        os.utime(tmp, (OLD, OLD))  # old, but its writer (this process) holds the lock
+        assert atomic.sweep_stale_temp_dirs(tmp_path) == []
+        assert tmp.is_dir()
+    assert (tmp_path / "run").is_dir()

@@ -264,3 +264,64 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys,
     assert expected in err[0], err[0]
     assert not out.exists()  # no run folder, not even a half-written one
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+# --------------------------------------------------------------------------- one line, always
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["train", "--bogus"], "unrecognized arguments: --bogus (see `ganforge --help`)"),
+        (["sample"], "the following arguments are required"),
+        (["nonsense"], "invalid choice: 'nonsense'"),
+        ([], "give a command"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, expected, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganforge: error: ") and expected in err[0], err
+
+
+def test_help_and_version_exit_0(capsys):
+    assert main(["--version"]) == 0 and "ganforge" in capsys.readouterr().out
+    assert main(["train", "--help"]) == 0 and "--resume" in capsys.readouterr().out
+
+
+def test_environment_failures_of_any_command_are_one_line(monkeypatch, capsys):
+    import errno
+
+    from ganforge import cli
+
+    def full(args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/out/grid.png")
+
+    monkeypatch.setattr(cli, "_run_presets", full)
+    assert main(["presets"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"ganforge: error: /out/grid.png: {os.strerror(errno.ENOSPC)}; free some space, "
+        "or write elsewhere"
+    ]
+
+    def bug(args):
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(cli, "_run_presets", bug)
+    with pytest.raises(OSError):  # not the environment's: a bug keeps its traceback
+        main(["presets"])
+
+
+def test_a_message_quoting_line_breaks_stays_one_line(monkeypatch, capsys):
+    from ganforge import cli
+    from ganforge.errors import GanforgeError
+
+    def bad(args):
+        raise GanforgeError("name='a\nb\x1cc' is not a plain run name")
+
+    monkeypatch.setattr(cli, "_run_presets", bad)
+    assert main(["presets"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "ganforge: error: name='a b c' is not a plain run name"
+    ]

@@ -14,13 +14,19 @@ its temporary file until it is renamed or removed, so a checkpoint another live 
 right now (however slowly) is left alone, and the age closes the instant between ``mkstemp`` and
 the lock. Either rule alone would not do: an age alone deletes a slow write from under its writer;
 a lock alone is not there on Windows or for files written by older versions, which did not lock.
+
+A new folder that must appear complete or not at all (a run folder with its first files) is made
+the same way by ``atomic_dir``: a locked temporary folder ``TEMP_PREFIX`` + 8 characters +
+``STAGING_SUFFIX``, renamed into place; ``sweep_stale_temp_dirs`` removes those of killed writers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -43,6 +49,9 @@ writer's (a run killed and resumed at once is swept at once)."""
 
 # mkstemp draws 8 characters from a-z, 0-9 and _. The suffix is the target's (".safetensors").
 _OWN = re.compile(r"\.ganforge-tmp-[a-z0-9_]{8}(\.[A-Za-z0-9_.-]+)?")
+STAGING_SUFFIX = ".new"
+"""The end of a temporary folder's name (``atomic_dir``)."""
+_OWN_DIR = re.compile(r"\.ganforge-tmp-[a-z0-9_]{8}\.new")
 # Left by older versions: ganforge's ".tmp-" files, and the safetensors library's own temporary
 # files (".tmp" + 6 letters and digits, no suffix) from when it wrote checkpoints itself.
 _LEGACY = re.compile(r"\.tmp-[a-z0-9_]{8}(\.[a-z0-9]+)?|\.tmp[A-Za-z0-9]{6,8}")
@@ -174,4 +183,108 @@ def sweep_stale_temp_files(folder: str | Path, min_age_s: float | None = None) -
             continue
         if _remove_unless_locked(Path(entry.path)):
             removed.append(entry.name)
+    return sorted(removed)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """``folder.mkdir(parents=True)``; returns the folders it created, deepest first."""
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        _remove_empty(missing)
+        raise
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) that are still empty; stop at the first that is not."""
+    for d in folders:
+        try:
+            os.rmdir(d)
+        except OSError:
+            return
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder next to ``path``; it becomes ``path`` only if the block succeeds.
+
+    The missing parents of ``path`` are created, and removed again if the block fails (those
+    still empty: nothing anyone else put there). The temporary folder is locked while it is
+    filled, so that ``sweep_stale_temp_dirs`` removes it only once its writer has died.
+    ``path`` must not exist when the block ends (FileExistsError).
+    """
+    path = Path(path)
+    made = _make_parents(path.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=STAGING_SUFFIX))
+    except BaseException:
+        _remove_empty(made)
+        raise
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        _lock(fd)
+        yield tmp
+        os.chmod(tmp, default_dir_mode())  # mkdtemp makes it private (0700)
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+        os.rename(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(made)
+        raise
+    finally:
+        os.close(fd)
+
+
+def sweep_stale_temp_dirs(folder: str | Path, min_age_s: float | None = None) -> list[str]:
+    """Remove the temporary folders (``atomic_dir``) that killed writers left in ``folder``.
+
+    Only folders named as ``atomic_dir`` names them, untouched for ``min_age_s`` seconds (default
+    as for files) and not locked by a live writer, are removed, with what they hold.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return []
+    age = min_age_s
+    if age is None:
+        age = LOCKED_STALE_AFTER_S if fcntl is not None else STALE_AFTER_S
+    now = time.time()
+    removed = []
+    for entry in entries:
+        if _OWN_DIR.fullmatch(entry.name) is None:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or now - st.st_mtime < age:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its writer is alive
+                except OSError:
+                    pass
+            if os.fstat(fd).st_ino != os.lstat(entry.path).st_ino:
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.lexists(entry.path):
+                removed.append(entry.name)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
     return sorted(removed)

@@ -1,6 +1,8 @@
 """The ``ganforge`` command line: one sub-command per job.
 
-Bad input raises GanforgeError, printed here as one line on stderr with exit code 2. Each
+Bad input raises GanforgeError, printed here as one line on stderr with exit code 2; so are a
+usage error (argparse's, made one line by ``_Parser``) and a failure of the environment (a full
+disk, a read-only folder: ``errors.environment_error``). Each
 sub-command imports its heavy modules only when it runs, so ``ganforge presets`` is instant.
 ``--plugin MODULE`` (before the command) imports a module that registers plug-in tasks; installed
 packages can declare theirs as ``ganforge.tasks`` entry points instead.
@@ -12,6 +14,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable
+from typing import NoReturn
 
 from ganforge.commands import (
     ablate,
@@ -27,7 +30,20 @@ from ganforge.commands import (
 )
 from ganforge.commands import eval as eval_command
 from ganforge.commands import memorization as memorization_command
-from ganforge.errors import DataWarning, GanforgeError
+from ganforge.errors import DataWarning, GanforgeError, environment_error
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one ``ganforge: error:`` line and exit code 2 (argparse
+    prints the usage block first; ``--help`` still shows it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"ganforge: error: {_one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _one_line(text: object) -> str:
+    """A message as one line, whatever line breaks a value quoted in it holds."""
+    return " ".join(str(text).splitlines())
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +51,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "train",
         help="train a GAN from a preset (default: dcgan-fashion-mnist)",
         description="Train a GAN. Examples: `ganforge train`, "
+        "`ganforge train --data folder:~/sprites` (picks a recipe for the folder), "
         "`ganforge train --preset wgangp-fashion-mnist --set train.images=2e6`, "
         "`ganforge train --resume runs/2026-11-22-101500-dcgan-fashion-mnist`.",
     )
@@ -61,7 +78,15 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 def _run_train(args: argparse.Namespace) -> int:
     # Imported when training runs: building the parser imports no torch.
-    from ganforge.config import field_docs, load_config, load_run_config
+    from ganforge.config import (
+        apply_overrides,
+        config_from_dict,
+        field_docs,
+        load_config,
+        load_run_config,
+        preset_dict,
+    )
+    from ganforge.data.recipe import recipe_for_folder
     from ganforge.tasks import check_config
 
     if args.help_config:
@@ -88,6 +113,16 @@ def _run_train(args: argparse.Namespace) -> int:
             print(cfg.to_yaml(), end="")
             return 0
         cfg = None
+    elif args.preset is None and args.data and args.data.strip().startswith("folder:"):
+        # No preset for a folder: the recipe looks at the images and picks one (data/recipe.py).
+        recipe = recipe_for_folder(args.data.strip().removeprefix("folder:").strip())
+        print(f"note: {recipe.reason}", file=sys.stderr)
+        tree = apply_overrides(preset_dict(recipe.preset), recipe.overrides)
+        cfg = config_from_dict(apply_overrides(tree, overrides))  # --set wins over the recipe
+        check_config(cfg)
+        if args.dry_run:
+            print(cfg.to_yaml(), end="")
+            return 0
     else:
         cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
         check_config(cfg)  # the task's checks: before any data is read or folder made
@@ -190,9 +225,7 @@ COMMANDS += [translate.register, upscale.register]  # image-to-image runs
 def build_parser() -> argparse.ArgumentParser:
     from ganforge.version import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="ganforge", description="Train, evaluate, explore and ship GANs."
-    )
+    parser = _Parser(prog="ganforge", description="Train, evaluate, explore and ship GANs.")
     parser.add_argument("--version", action="version", version=f"ganforge {__version__}")
     parser.add_argument(
         "--plugin",
@@ -208,10 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``ganforge ARGV``; returns the exit code (0, 2 for any error of input or environment,
+    130 for Ctrl-C, 141 for a closed pipe)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help and --version (0), or a usage error already printed (2)
+        return e.code if isinstance(e.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
+        print("ganforge: error: give a command (see `ganforge --help`)", file=sys.stderr)
         return 2
     try:
         with warnings.catch_warnings():
@@ -224,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 load_plugins(args.plugin)
             return int(args.func(args) or 0)
     except GanforgeError as e:
-        print(f"ganforge: error: {e}", file=sys.stderr)
+        print(f"ganforge: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`ganforge presets | head`): not an error of ours, no traceback.
@@ -233,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as e:  # a full disk, a read-only folder, no permission: the environment's
+        error = environment_error(e)
+        if error is None:
+            raise
+        print(f"ganforge: error: {_one_line(error)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

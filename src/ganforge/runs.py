@@ -28,6 +28,7 @@ from ganforge.tasks.base import Task
 from ganforge.tasks.registry import task_class
 from ganforge.train import checkpoint as ckpt
 from ganforge.train.legacy import upgrade
+from ganforge.train.state_checks import StateError, check_progress
 
 
 @dataclass
@@ -137,9 +138,13 @@ def load_run(
     cfg = load_run_config(run_dir)
     cls = task_class(cfg)
     state = upgrade(ckpt.load(ckpt_path))
+    try:  # the checkpoint is untrusted input: its counts are checked as resume checks them
+        seen = check_progress(state["progress"])[0] if "progress" in state else 0
+    except StateError as e:
+        raise GanforgeError(
+            f"checkpoint {ckpt_path} was edited or damaged: {e}; use another checkpoint"
+        ) from None
     model, used_ema = cls.open(cfg, state, ema=ema, device=device, **options)
-    progress = state.get("progress", {})
-    seen = progress.get("images_seen", 0) if isinstance(progress, dict) else 0
     return LoadedRun(
         run_dir=run_dir,
         cfg=cfg,
@@ -147,6 +152,6 @@ def load_run(
         task=cls,
         model=model,
         used_ema=used_ema,
-        images_seen=seen if isinstance(seen, int) and not isinstance(seen, bool) else 0,
+        images_seen=seen,
         state=state,
     )

@@ -83,7 +83,7 @@ def test_mistyped_key_suggests_closest():
         ("runtime.progress=maybe", "true or false"),
         ("loss.name=hinj", "did you mean 'hinge'"),
         ("model.arch=dcgan3", "model.arch"),
-        ("data.channels=2", "must be 1 or 3"),
+        ("data.channels=2", "must be 1, 3 or 4"),
         ("g_optim.betas=[0.5]", "two numbers"),
         ("train.images=0", "at least 1"),
         ("data.resolution=48", "28, 32 or 64"),
@@ -135,14 +135,6 @@ def test_boundary_values_are_accepted():
     )
     assert (cfg.model.g_width, cfg.model.g_hidden, cfg.train.ema_halflife) == (1, [1], 0)
     assert cfg.loss.label_smoothing == 0.1  # fine for the BCE losses
-
-
-def test_label_smoothing_is_refused_for_the_wasserstein_loss():
-    with pytest.raises(GanforgeError, match="no meaning for loss.name=wasserstein"):
-        load_config("wgan-fashion-mnist", ["loss.label_smoothing=0.1"])
-    with pytest.raises(GanforgeError, match="no meaning for loss.name=wasserstein"):
-        load_config("dcgan-fashion-mnist", ["loss.label_smoothing=0.1", "loss.name=wasserstein"])
-    assert load_config("wgan-fashion-mnist", ["loss.label_smoothing=0"]).loss.name == "wasserstein"
 
 
 def test_apply_overrides_copies_checks_keys_and_sets_values():
@@ -220,39 +212,6 @@ def test_field_docs_cover_every_field():
         k for k, _, d in rows if not d
     ]
     assert Config().name == "dcgan-fashion-mnist"
-
-
-def test_top_level_train_applies_overrides_to_a_config_object(monkeypatch):
-    import ganforge
-    from ganforge.train import trainer as trainer_module
-
-    # Loading the ganforge.train subpackage must not replace the function of the same name.
-    assert callable(ganforge.train)
-
-    seen: list[Config] = []
-
-    class FakeTrainer:  # records the config instead of training
-        device = "cpu"
-
-        def __init__(self, cfg: Config) -> None:
-            seen.append(cfg)
-
-        def fit(self, on_finish=None) -> None:
-            pass
-
-    monkeypatch.setattr(trainer_module, "Trainer", FakeTrainer)
-    cfg = load_config("dcgan-fashion-mnist")
-    ganforge.train(cfg, **{"train.images": 2e5, "model.g_width": 8})
-    assert (seen[-1].train.images, seen[-1].model.g_width) == (200_000, 8)
-    assert (cfg.train.images, cfg.model.g_width) == (300_000, 64)  # the caller's copy is untouched
-    ganforge.train(cfg)
-    assert seen[-1] is cfg
-    ganforge.train("dcgan-fashion-mnist", **{"train.batch_size": 16})
-    assert seen[-1].train.batch_size == 16
-    with pytest.raises(GanforgeError, match="did you mean 'train.images'"):
-        ganforge.train(cfg, **{"train.imgs": 1})
-    with pytest.raises(GanforgeError, match="model.g_width=0 must be at least 1"):
-        ganforge.train(cfg, **{"model.g_width": 0})
 
 
 def test_the_default_loss_is_the_tasks_paper_loss():

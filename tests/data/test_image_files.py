@@ -6,10 +6,11 @@ import errno
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from ganforge.data.image_files import cleaner, list_images, read_images
+from ganforge.data.image_files import cleaner, fit_square, list_images, read_images
 from ganforge.data.unpaired import load_unpaired
 from ganforge.errors import GanforgeError
 
@@ -52,3 +53,17 @@ def test_pixel_limit_reaches_the_unpaired_reader(tmp_path):
     assert data.report["n_a"] == 1 and data.report["n_skipped"] == 1
     assert data.report["skipped"][0]["file"] == "trainA/big.png"
     assert "over the 0.001 MP limit (data.max_pixels)" in data.report["skipped"][0]["reason"]
+
+
+def _rgb(h, w, value):
+    return Image.fromarray(np.full((h, w, 3), value, dtype=np.uint8))
+
+
+def test_pad_keeps_a_wide_image_whole_and_crop_cuts_it():
+    img = _rgb(10, 40, 0)  # black, 4:1
+    padded = fit_square(img, 8, "pad", (255, 255, 255))
+    assert padded[:, 0].min() == 255 and padded[:, 4].max() == 0  # white bands above and below
+    cropped = fit_square(img, 8, "crop", (255, 255, 255))
+    assert cropped.max() == 0
+    grey = fit_square(img.convert("L"), 8, "pad", (255, 0, 0))
+    assert grey.shape == (1, 8, 8) and grey[0, 0, 0] == 76  # red's luma

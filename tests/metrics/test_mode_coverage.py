@@ -69,3 +69,26 @@ def test_logits_are_accepted_and_bad_labels_rejected():
     assert class_coverage(logits, np.arange(100) % 10, 10).classes_present == 10
     with pytest.raises(GanforgeError):
         class_coverage(np.array([11]), np.arange(10), 10)
+
+
+def test_stacked_modes_count_distinct_triplets_and_kl():
+    import numpy as np
+
+    from ganforge.metrics.mode_coverage import stacked_mode_coverage
+
+    eye = np.eye(10)
+    # Three planes predicting classes (1, 2, 3) for two samples and (9, 9, 9) for one: 2 modes.
+    planes = [eye[[1, 1, 9]], eye[[2, 2, 9]], eye[[3, 3, 9]]]
+    real = np.arange(1000)  # every mode once: the uniform real distribution
+    cov = stacked_mode_coverage(planes, real)
+    assert cov.modes_covered == 2 and cov.num_modes == 1000
+    assert cov.fake_histogram[123] == 2 and cov.fake_histogram[999] == 1
+    uniform = stacked_mode_coverage(
+        [np.arange(1000) // 100, np.arange(1000) // 10 % 10, np.arange(1000) % 10], real
+    )
+    assert uniform.modes_covered == 1000 and uniform.kl_fake_real == pytest.approx(0.0, abs=1e-12)
+    many = [np.repeat(x, 2500, axis=0) for x in planes]  # 7,500 samples on those two modes
+    collapsed = stacked_mode_coverage(many, real)
+    assert collapsed.modes_covered == 2 and collapsed.kl_fake_real > 3.0  # log(1000/2) = 6.2
+    with pytest.raises(GanforgeError, match="three planes"):
+        stacked_mode_coverage(planes[:2], real)

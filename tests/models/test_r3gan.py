@@ -121,13 +121,18 @@ def test_inner_convs_use_the_variance_scaling_rule():
     # N(0, g_lrelu * L^(-1/4) / sqrt(fan_in)) for the first two layers, L = blocks in the network.
     torch.manual_seed(0)
     block = InvertedBottleneck(64, 2, group_width=16, variance_scale=16)
-    expand, grouped = block.residual[0].weight, block.residual[2].weight
+    expand, grouped = block.residual[0][0].weight, block.residual[1][0].weight
     gain = LRELU_GAIN * 16 ** (-1 / 4)
     assert expand.std().item() == pytest.approx(gain / math.sqrt(64), rel=0.05)
     assert grouped.std().item() == pytest.approx(gain / math.sqrt(16 * 9), rel=0.05)
     assert block.residual[-1].weight.abs().sum() == 0
     assert all(p.abs().sum() == 0 for n, p in block.named_parameters() if n.endswith("bias"))
-    assert all(m.bias is None for m in block.modules() if isinstance(m, nn.Conv2d))
+    # The two activated convolutions carry the activation's bias; the projection has none.
+    assert [m.bias is None for m in block.modules() if isinstance(m, nn.Conv2d)] == [
+        False,
+        False,
+        True,
+    ]
 
 
 def _block_params(c: int, group_width: int) -> int:
@@ -187,7 +192,7 @@ def test_discriminator_supports_the_double_backward_of_r1():
     x = torch.randn(4, 3, 32, 32, requires_grad=True)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
     grad.square().sum().backward()
-    assert D.stages[0][0].residual[0].weight.grad.abs().sum() > 0
+    assert D.stages[0][0].residual[0][0].weight.grad.abs().sum() > 0
     assert D.from_image.weight.grad.abs().sum() > 0
 
 

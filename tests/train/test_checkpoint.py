@@ -177,3 +177,27 @@ def test_real_checkpoints_are_within_the_bounds(run):
     (path,) = sorted((LEGACY / run / "checkpoints").glob("ckpt-*.safetensors"))
     state = ckpt.load(path)
     assert isinstance(state, dict) and state
+
+
+def test_runs_past_a_trillion_images_still_sort_and_prune_by_count(tmp_path):
+    counts = (999_999_999_936, 1_000_000_000_000, 12_000_000_000_000)
+    for n in counts:
+        ckpt.atomic_save(tmp_path / ckpt.checkpoint_name(n), {"x": torch.zeros(1)})
+    assert [ckpt.images_of(p) for p in ckpt.list_checkpoints(tmp_path)] == list(counts)
+    ckpt.prune(tmp_path, 1)
+    assert [p.name for p in tmp_path.iterdir()] == [ckpt.checkpoint_name(counts[-1])]
+
+
+def test_a_negative_count_is_never_a_file_name():
+    for bad in (-392, True, 1.5):
+        with pytest.raises(ValueError, match="count of images"):
+            ckpt.checkpoint_name(bad)
+    assert ckpt.images_of(Path("ckpt--00000000392.safetensors")) is None
+
+
+def test_pruning_never_removes_the_checkpoint_just_written(tmp_path):
+    """Should a stale higher-numbered file be there, the one just written is kept all the same."""
+    for n in (5000, 100):
+        ckpt.atomic_save(tmp_path / ckpt.checkpoint_name(n), {"x": torch.zeros(1)})
+    removed = ckpt.prune(tmp_path, 1, newest=tmp_path / ckpt.checkpoint_name(100))
+    assert removed == [] and len(list(tmp_path.iterdir())) == 2

@@ -65,6 +65,13 @@ class AdaptiveP:
         """r_t = E[sign(D(x_real))] of the last finished interval; 0-dim device tensor, 0 before."""
         return self._rt
 
+    def set_p(self, p: float) -> None:
+        """Set p from outside (a fixed schedule, e.g. R3GAN's burn-in); only when not adaptive."""
+        if self.adaptive:
+            raise ValueError("an adaptive p follows r_t; set augment.ada_adaptive=false to set it")
+        self._p = min(max(float(p), 0.0), 1.0)
+        self._p_tensor.fill_(self._p)
+
     def observe(self, real_logits: Tensor) -> bool:
         """Accumulate sign(D(x_real)) of one D step; at the interval's end update r_t (and p).
 

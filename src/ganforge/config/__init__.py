@@ -7,6 +7,7 @@ docs/architecture.md).
 
     sections.py   data, model, loss, optimizers, train, runtime
     i2i.py        the image-to-image tasks' section
+    r3gan.py      the modern GAN's section
     augment.py    the discriminator augmentation section
     config.py     the root Config, and the sections plug-in tasks register
     loading.py    presets, config files, --set overrides, the --help-config table
@@ -27,6 +28,7 @@ from ganforge.config.loading import (
     preset_dict,
     preset_names,
 )
+from ganforge.config.r3gan import R3GANConfig
 from ganforge.config.sections import (
     DataConfig,
     LossConfig,
@@ -45,6 +47,7 @@ __all__ = [
     "LossConfig",
     "ModelConfig",
     "OptimConfig",
+    "R3GANConfig",
     "RuntimeConfig",
     "TrainConfig",
     "apply_overrides",

@@ -1,7 +1,8 @@
 """The run config: one typed dataclass per section, and the sections plug-in tasks add.
 
 ``Config`` holds the sections every run has (``sections.py``), the image-to-image tasks' ``i2i``
-section and the discriminator augmentation's ``augment`` section. A plug-in task may bring a
+section, the modern GAN's ``r3gan`` section and the discriminator augmentation's ``augment``
+section. A plug-in task may bring a
 section of its own: ``register_section(name, dataclass)`` (done for it by
 ``ganforge.tasks.register_task``) makes ``name:`` a valid top-level key of presets, config files
 and ``--set name.key=value``; its value lives in ``Config.extra`` and reads as ``cfg.name``.
@@ -17,6 +18,7 @@ import yaml
 
 from ganforge.config.augment import AugmentConfig
 from ganforge.config.i2i import I2IConfig
+from ganforge.config.r3gan import R3GANConfig
 from ganforge.config.sections import (
     DataConfig,
     LossConfig,
@@ -59,6 +61,7 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     i2i: I2IConfig = field(default_factory=I2IConfig)
+    r3gan: R3GANConfig = field(default_factory=R3GANConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     """Plug-in sections by name (written as top-level keys, not under ``extra``)."""

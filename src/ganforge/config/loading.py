@@ -36,7 +36,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     """Check ``value`` against the annotation ``tp``; allow the lossless conversions YAML needs."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        return _coerce(value, typing.get_args(tp)[0], key)
+        # int | list[int]: a list takes the list branch; anything else the first.
+        options = typing.get_args(tp)
+        listed = [t for t in options if typing.get_origin(t) is list]
+        if isinstance(value, (list, tuple)) and listed:
+            return _coerce(value, listed[0], key)
+        return _coerce(value, options[0], key)
     if origin is list:
         if isinstance(value, tuple):
             value = list(value)

@@ -31,10 +31,12 @@ class DataConfig:
     """fashion-mnist | mnist | cifar10 | folder:PATH | toy-ring | toy-grid."""
     split: str = "train"
     """train | test (IDX and CIFAR sets)."""
-    resolution: int = 32
-    """Side in pixels the images are brought to (resize, then centre-crop)."""
+    resolution: int | list[int] = 32
+    """Size in pixels the images are brought to (scale to cover, then centre-crop): a side for
+    square images, or [height, width] (e.g. [64, 96]; model.task=r3gan makes non-square images)."""
     channels: int = 1
-    """1 (grayscale) or 3 (RGB); images are converted to this."""
+    """1 (grayscale), 3 (RGB) or 4 (RGBA: transparency kept and generated, e.g. sprites and
+    icons; model.task=r3gan); images are converted to this."""
     background: str = "white"
     """Colour that transparent pixels (RGBA, LA, palette) are composited onto: a name or #rrggbb."""
     hflip: bool = False
@@ -56,9 +58,17 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         choice(self.split, ("train", "test"), "data.split")
-        if self.channels not in (1, 3):
-            raise GanforgeError(f"data.channels={self.channels} must be 1 or 3")
-        number(self.resolution, "data.resolution", 4, MAX_SIDE, hint=" (pixels a side)")
+        if self.channels not in (1, 3, 4):
+            raise GanforgeError(f"data.channels={self.channels} must be 1, 3 or 4 (RGBA)")
+        if isinstance(self.resolution, list):
+            if len(self.resolution) != 2:
+                raise GanforgeError(
+                    f"data.resolution={self.resolution} must be one side or [height, width]"
+                )
+            if self.resolution[0] == self.resolution[1]:
+                self.resolution = self.resolution[0]  # [64, 64] is 64: one spelling per size
+        for side in self.size:
+            number(side, "data.resolution", 4, MAX_SIDE, hint=" (pixels a side)")
         number(self.max_images, "data.max_images", 0, hint=" (0: all images)")
         number(self.max_pixels, "data.max_pixels", 1, hint=" (pixels per image file)")
         number(self.toy_samples, "data.toy_samples", 1, 10**8)
@@ -78,6 +88,16 @@ class DataConfig:
     @property
     def is_toy(self) -> bool:
         return self.source.startswith("toy-")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the images."""
+        r = self.resolution
+        return (r[0], r[1]) if isinstance(r, list) else (r, r)
+
+    @property
+    def is_square(self) -> bool:
+        return self.size[0] == self.size[1]
 
 
 @dataclass

@@ -19,13 +19,22 @@ from ganforge.data.dataset import ImageData
 from ganforge.data.download import cache_dir
 from ganforge.data.folder import load_folder
 from ganforge.data.sources import load_cifar10, load_idx_source
+from ganforge.data.stacked import load_stacked_fashion_mnist
 from ganforge.data.toy import load_toy
 from ganforge.data.transforms import conform
 from ganforge.errors import GanforgeError
 
 __all__ = ["SOURCES", "ImageData", "load_data"]
 
-SOURCES = ("fashion-mnist", "mnist", "cifar10", "folder:PATH", "toy-ring", "toy-grid")
+SOURCES = (
+    "fashion-mnist",
+    "mnist",
+    "cifar10",
+    "folder:PATH",
+    "toy-ring",
+    "toy-grid",
+    "stacked-fashion-mnist",
+)
 
 
 def _finish(data: ImageData, cfg: DataConfig) -> ImageData:
@@ -86,6 +95,8 @@ def load_data(cfg: DataConfig, seed: int = 0) -> ImageData:
             max_pixels=cfg.max_pixels,
         )
         data.report.update(origin="folder", split="all", paths=[data.report.pop("path")])
+    elif source == "stacked-fashion-mnist":
+        data = load_stacked_fashion_mnist(cfg, seed)
     elif source in ("toy-ring", "toy-grid"):
         if cfg.toy_samples < 1 or cfg.toy_std < 0:
             raise GanforgeError("data.toy_samples must be positive and data.toy_std non-negative")

@@ -50,6 +50,7 @@ from ganforge.data.decode import (
     strips,
     to_8bit,
 )
+from ganforge.data.transforms import Size, as_hw
 from ganforge.errors import GanforgeError
 
 IMAGE_EXTENSIONS = frozenset(
@@ -118,12 +119,18 @@ def _composite(img: Image.Image, background: tuple[int, int, int]) -> Image.Imag
 def normalize_image(
     img: Image.Image, channels: int, background: tuple[int, int, int]
 ) -> Image.Image:
-    """A decoded Pillow image -> "L" or "RGB" at its own size: EXIF orientation applied, deeper
-    than 8-bit grey scaled to 8 bits, transparency composited onto ``background``."""
+    """A decoded Pillow image -> "L", "RGB" or "RGBA" (``channels`` 1, 3, 4) at its own size: EXIF
+    orientation applied, deeper than 8-bit grey scaled to 8 bits; transparency composited onto
+    ``background``, or kept as straight alpha for 4 channels (opaque images get alpha 255)."""
     img = _orient(img)  # phone photos store rotation as a tag
     if img.mode in DEEP_GREY:
         img = to_8bit(img)
     has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+    if channels == 4:
+        if img.mode not in ("RGB", "RGBA", "L", "LA", "P", "PA", "RGBa", "La", "1"):
+            img = img.convert("RGB")  # CMYK, YCbCr, ...: through RGB first
+        # convert("RGBA") resolves palettes, colour keys and premultiplied alpha to straight alpha.
+        return img if img.mode == "RGBA" else img.convert("RGBA")
     if has_alpha:
         # convert("RGBA") resolves palettes, colour keys and premultiplied alpha into straight
         # alpha; compositing then happens in RGB so a coloured background is honoured.
@@ -137,24 +144,28 @@ def normalize_image(
 
 
 def clean_image(
-    img: Image.Image, resolution: int, channels: int, background: tuple[int, int, int]
+    img: Image.Image, resolution: Size, channels: int, background: tuple[int, int, int]
 ) -> np.ndarray:
-    """A decoded Pillow image -> uint8 (channels, resolution, resolution)."""
+    """A decoded Pillow image -> uint8 (channels, height, width) of ``resolution``."""
     img = normalize_image(img, channels, background)
+    th, tw = as_hw(resolution)
     w, h = img.size
-    s = min(w, h)
-    # Resize the centred s x s box straight to R x R: the same as scaling the short side to R
-    # and cropping the centre, but without rounding the long side first. Pillow's filters widen
-    # with the scale factor, so shrinking is antialiased.
-    box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
-    img = img.resize((resolution, resolution), Image.Resampling.LANCZOS, box=box)
+    # The centred box of the target's aspect, resized straight to (tw, th): the same as scaling to
+    # cover the target and cropping the centre, but without rounding the long side first.
+    # Pillow's filters widen with the scale factor, so shrinking is antialiased. Colour is
+    # resampled with its alpha premultiplied (Pillow does that for RGBA), so fully transparent
+    # pixels do not bleed their hidden colour into the edges.
+    scale = min(w / tw, h / th)
+    bw, bh = tw * scale, th * scale
+    box = ((w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2)
+    img = img.resize((tw, th), Image.Resampling.LANCZOS, box=box)
     arr = np.asarray(img, dtype=np.uint8)
-    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)  # (C, R, R)
+    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)  # (C, H, W)
 
 
 def load_image(
     path: Path,
-    resolution: int,
+    resolution: Size,
     channels: int,
     background: tuple[int, int, int],
     clean: Callable[[Image.Image], Any] | None = None,
@@ -162,7 +173,7 @@ def load_image(
     max_pixels: int = MAX_PIXELS,
     budget: DecodeBudget | None = None,
 ) -> Any:
-    """Decode and clean one file -> uint8 (C, R, R), or the reason (a str) it cannot be used.
+    """Decode and clean one file -> uint8 (C, H, W), or the reason (a str) it cannot be used.
 
     ``clean(img)`` replaces the default cleaning (``clean_image`` at ``resolution``): the
     image-to-image readers split, pad or keep the size, with the same skip-and-report handling.
@@ -175,7 +186,8 @@ def load_image(
         return clean_image(img, resolution, channels, background)
 
     # Twice the target, as for the JPEG draft: the final Lanczos step still has detail to filter.
-    return decode(path, 2 * resolution, clean or default, max_pixels=max_pixels, budget=budget)
+    side = max(as_hw(resolution))
+    return decode(path, 2 * side, clean or default, max_pixels=max_pixels, budget=budget)
 
 
 # --------------------------------------------------------------------------- the folder
@@ -330,7 +342,7 @@ def skipped_warning(skipped: list[dict[str, str]], where: Path) -> str:
 
 def load_folder(
     root: str | Path,
-    resolution: int,
+    resolution: Size,
     channels: int,
     background: str = "white",
     *,
@@ -339,7 +351,8 @@ def load_folder(
     workers: int | None = None,
     max_pixels: int = MAX_PIXELS,
 ) -> ImageData:
-    """Load an image folder into ImageData: uint8 (N, channels, resolution, resolution).
+    """Load an image folder into ImageData: uint8 (N, channels, height, width) of ``resolution``
+    (a side, or (height, width)); ``channels`` 4 keeps transparency (RGBA).
 
     ``limit`` > 0 keeps that many files spread evenly over the sorted list (every class keeps its
     share) and decodes only those. ``cache_dir`` enables the tensor cache for big folders.
@@ -383,7 +396,7 @@ def load_folder(
 
     options = {
         "root": str(root.resolve()),
-        "resolution": resolution,
+        "resolution": list(as_hw(resolution)) if not isinstance(resolution, int) else resolution,
         "channels": channels,
         "background": list(bg),
         "limit": limit,
@@ -397,7 +410,7 @@ def load_folder(
 
     workers = workers or min(8, (os.cpu_count() or 1) + 2)
     budget = DecodeBudget(budget_bytes(max_pixels))
-    out = np.empty((len(files), channels, resolution, resolution), dtype=np.uint8)
+    out = np.empty((len(files), channels, *as_hw(resolution)), dtype=np.uint8)
     ok = np.zeros(len(files), dtype=bool)
 
     def work(i: int) -> str | None:

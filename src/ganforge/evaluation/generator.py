@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from PIL import ImageColor
 from torch import Tensor, nn
 
 from ganforge.config import Config, DataConfig
 from ganforge.data import load_data
 from ganforge.data.toy import TOY_CENTERS
+from ganforge.data.transforms import composite
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.options import EvalOptions
 from ganforge.evaluation.protocol import (
@@ -74,6 +76,9 @@ class RealData:
     split: str  # the split actually loaded ("all" for folders)
     dataset_id: str  # name, shape and pixel hash: the reference-cache key's data set part
     warnings: list[str] = field(default_factory=list)
+    background: tuple[int, int, int] | None = None
+    """RGBA runs: the colour both real and generated images are composited onto before feature
+    extraction (the feature networks see grey or RGB), recorded in the protocol."""
 
 
 def content_id(images: Tensor) -> str:
@@ -101,8 +106,13 @@ def load_real(data: DataConfig, split: str | None = None) -> RealData:
         raise GanforgeError(f"folder data has no {split!r} split; leave the split out")
     cfg = dataclasses.replace(data, split="train" if is_folder else split, max_images=0)
     loaded = load_data(cfg)
-    real = as_real(loaded.images, loaded.labels, loaded.name, loaded.report.get("split", split))
+    images, background = loaded.images, None
+    if images.shape[1] == 4:
+        background = ImageColor.getrgb(data.background)[:3]
+        images = composite(images, background)
+    real = as_real(images, loaded.labels, loaded.name, loaded.report.get("split", split))
     real.warnings = list(loaded.report.get("warnings", []))
+    real.background = background
     return real
 
 
@@ -212,7 +222,11 @@ def score_generator(
     ref = reference if reference is not None else reference_for(real, extractor, n, seed, batch)
     labels = sample_labels(n, num_classes, real.labels, seed)
     fake = generate(G, n, seed, batch, labels)
+    if fake.shape[1] == 4:  # RGBA: scored as seen over the run's background, like the reals
+        fake = composite(fake, real.background or (255, 255, 255))
     result = score_images(fake, ref, extractor, metrics, seed, batch)
+    if real.background is not None:
+        result["protocol"]["rgba"] = f"alpha composited onto RGB {list(real.background)}"
     result["protocol"]["sampling"] = {
         "z": f"N(0, I) from torch.Generator(cpu).manual_seed({seed})",
         "labels": "drawn from the real labels" if labels is not None else None,

@@ -155,7 +155,7 @@ def _versions(model: Exportable) -> dict[str, Any]:
 def generator_config(run: LoadedRun) -> dict[str, Any]:
     """What a consumer of an exported noise-to-image generator needs to know, as JSON."""
     toy = run.cfg.data.is_toy
-    shape = [2] if toy else [run.cfg.data.channels, *[run.cfg.data.resolution] * 2]
+    shape = [2] if toy else [run.cfg.data.channels, *run.cfg.data.size]
     inputs: dict[str, Any] = {"z": {"shape": ["batch", run.z_dim], "dtype": "float32"}}
     if run.num_classes:
         inputs["y"] = {"shape": ["batch"], "dtype": "int64", "classes": run.num_classes}

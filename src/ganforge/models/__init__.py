@@ -15,9 +15,8 @@ from ganforge.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 
 def data_shape(cfg: Config) -> tuple[int, ...]:
-    return (
-        (2,) if cfg.data.is_toy else (cfg.data.channels, cfg.data.resolution, cfg.data.resolution)
-    )
+    """One sample's shape: (C, H, W) for images, (2,) for the toy points."""
+    return (2,) if cfg.data.is_toy else (cfg.data.channels, *cfg.data.size)
 
 
 def build_generator(cfg: Config, num_classes: int = 0) -> nn.Module:

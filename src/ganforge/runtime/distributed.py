@@ -230,6 +230,13 @@ def all_reduce_sum(launch: Launch, x: Tensor) -> Tensor:
     return x
 
 
+def all_reduce_sum_in_place(x: Tensor) -> Tensor:
+    """Sum of ``x`` over the ranks of the joined process group (``x`` alone without one)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(x)
+    return x
+
+
 def has_batch_norm(*modules: nn.Module) -> bool:
     return any(
         isinstance(m, nn.modules.batchnorm._BatchNorm) for mod in modules for m in mod.modules()

@@ -166,6 +166,13 @@ class Task(ABC):
     def load_extra_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
         """Inverse of ``extra_state``; ``state`` comes from a file: check what you read."""
 
+    def hyperparameters(self, images_seen: int) -> dict[str, Any] | None:
+        """Settings that follow a schedule of images seen, which the Trainer applies before each
+        iteration: ``{"lr": {optimizer: value}, "betas": {optimizer: (beta1, beta2)},
+        "ema_halflife": images}`` (any subset). None (the default): the optimizers' own rates
+        under ``train.lr_schedule`` and ``train.ema_halflife``."""
+        return None
+
     # ------------------------------------------------------------------ samples during training
     def fixed_inputs(self, n: int, seed: int) -> dict[str, Tensor]:
         """The inputs every sample grid of a run uses (fixed noise, fixed examples)."""

@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganforge.augment import Augmenter
 from ganforge.config import Config
 from ganforge.config.checks import choice
 from ganforge.data import load_data
@@ -52,7 +53,7 @@ from ganforge.models import build_discriminator, build_generator, data_shape
 from ganforge.models.spectral_norm import power_iteration_, spectral_layers
 from ganforge.plots import plot_toy
 from ganforge.runtime.compiled import compile_modules
-from ganforge.runtime.distributed import Shard
+from ganforge.runtime.distributed import Shard, all_reduce_sum_in_place
 from ganforge.tasks.base import Phase, PhaseLoss, Task
 from ganforge.tasks.optim import make_optimizer
 from ganforge.tasks.weights import load_weights, pick_weights
@@ -76,8 +77,8 @@ class GANTask(Task):
     ) -> None:
         super().__init__(cfg, data, device, precision)
         self.num_classes = data.num_classes if cfg.model.conditional != "none" else 0
-        self.G = build_generator(cfg, data.num_classes).to(device)
-        self.D = build_discriminator(cfg, data.num_classes).to(device)
+        self.G = self.generator_for(cfg, data.num_classes).to(device)
+        self.D = self.discriminator_for(cfg, data.num_classes).to(device)
         # With torch.compile the layouts are inductor's to choose (its layout optimisation);
         # channels_last weights also trip its convolution-backward stride checks on CUDA.
         self.channels_last = (
@@ -91,7 +92,9 @@ class GANTask(Task):
         # Spectral norm's power iteration runs once per update of each network (models/spectral_norm.py).
         self._sn_g, self._sn_d = spectral_layers(self.G), spectral_layers(self.D)
         self.loss_name = self.paper_loss(cfg)
-        self.d_loss_fn, self.g_loss_fn = LOSSES[self.loss_name]
+        # The registry's losses take (real, fake) logits for D and fake logits for G; a task with
+        # a loss of another shape (R3GAN's pairing) computes it in its own phases.
+        self.d_loss_fn, self.g_loss_fn = LOSSES.get(self.loss_name, (None, None))
         self.real_target = 1.0 - cfg.loss.label_smoothing
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
         # (as the DCGAN tutorial does): it saves one generator forward pass per step.
@@ -110,6 +113,23 @@ class GANTask(Task):
             fast = compile_modules(fast, device, self.notes.append)
         self.G_fast, self.D_fast = fast["G"], fast["D"]
         self.G_train, self.D_train = self.G_fast, self.D_fast
+        # Differentiable augmentation of everything D sees, reals and fakes, in both phases
+        # (DiffAugment, Zhao et al. 2020; ADA, Karras et al. 2020): ganforge/augment.
+        self.augment = Augmenter(cfg.augment, device) if cfg.augment.policy != "none" else None
+        if self.augment is not None:
+            self.extra_columns = ("aug_rt", "aug_p") if cfg.augment.policy == "ada" else ("aug_rt",)
+            # ADA's controller reads D's outputs on the host once per interval: not capturable.
+            self.graph_capturable = False
+
+    # ------------------------------------------------------------------ networks
+    @classmethod
+    def generator_for(cls, cfg: Config, num_classes: int) -> nn.Module:
+        """G of ``cfg`` (by model.arch: models.build_generator)."""
+        return build_generator(cfg, num_classes)
+
+    @classmethod
+    def discriminator_for(cls, cfg: Config, num_classes: int) -> nn.Module:
+        return build_discriminator(cfg, num_classes)
 
     # ------------------------------------------------------------------ config and data
     @staticmethod
@@ -121,6 +141,11 @@ class GANTask(Task):
     def check_config(cls, cfg: Config) -> None:
         choice(cfg.loss.name, ("auto", *LOSSES), "loss.name")
         m, d = cfg.model, cfg.data
+        if not d.is_square or d.channels == 4:
+            raise GanforgeError(
+                f"model.arch={m.arch} makes square grey or RGB images; data.resolution="
+                f"{d.resolution} with data.channels={d.channels} needs model.task=r3gan"
+            )
         if m.arch == "toy" and not d.is_toy:
             raise GanforgeError("model.arch=toy needs data.source=toy-ring or toy-grid")
         if d.is_toy and m.arch != "toy":
@@ -176,15 +201,23 @@ class GANTask(Task):
         return x, y
 
     def extra_state(self) -> dict[str, Any]:
-        return {"d_steps": self.d_steps, "sampler": self.sampler.state_dict()}
+        state: dict[str, Any] = {"d_steps": self.d_steps, "sampler": self.sampler.state_dict()}
+        if self.augment is not None:
+            state["augment"] = self.augment.state_dict()  # ADA's p: resume continues with it
+        return state
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.d_steps = int(state["d_steps"])
         self.sampler.load_state_dict(state["sampler"])
+        if self.augment is not None and "augment" in state:
+            self.augment.load_state_dict(state["augment"])
 
     def wrap_for_distributed(self, wrap: Callable[[nn.Module], nn.Module], shard: Shard) -> bool:
         self.G_train, self.D_train = wrap(self.G_fast), wrap(self.D_fast)
         self.shard = shard
+        if self.augment is not None:
+            # One p for every rank: ADA's statistics are summed over the ranks' batches.
+            self.augment.controller.reduce = all_reduce_sum_in_place
         return True
 
     def replayed(self) -> None:
@@ -199,6 +232,13 @@ class GANTask(Task):
     def _labels(self, y: Tensor | None) -> Tensor | None:
         # Fakes are drawn with the real batch's labels: same class marginal, no extra sampling.
         return y if self.num_classes else None
+
+    def aug(self, x: Tensor, gen: torch.Generator) -> Tensor:
+        """What D sees of ``x``: its augmented copy when augmentation is on (differentiable)."""
+        return x if self.augment is None else self.augment(x, gen)
+
+    def _aug_scalars(self) -> dict[str, Tensor]:
+        return {} if self.augment is None else self.augment.log_scalars()
 
     # ------------------------------------------------------------------ phases
     def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
@@ -223,8 +263,10 @@ class GANTask(Task):
             if self.channels_last:
                 fake = fake.contiguous(memory_format=torch.channels_last)
             # R1 differentiates grad_x D(x) again: the eager D (no double backward when compiled).
-            real_logits = (self.D if use_r1 else self.D_train)(real, y).float()
-            fake_logits = self.D_train(fake.detach(), y).float()
+            real_logits = (self.D if use_r1 else self.D_train)(self.aug(real, gen), y).float()
+            fake_logits = self.D_train(self.aug(fake.detach(), gen), y).float()
+        if self.augment is not None:
+            self.augment.observe(real_logits.detach())  # ADA's overfitting signal r_t
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         loss = adv
         out = {"d_loss": adv.detach()}
@@ -233,7 +275,9 @@ class GANTask(Task):
             # Its gradients reach DDP through the same parameters, reduced with the rest.
             B = real.shape[0] * self.shard.world_size  # the global batch
             alpha = self.shard.take(interpolation_weights(B, real, gen))
-            gp = gradient_penalty(lambda x: self.D(x, y), real, fake.float(), alpha=alpha)
+            gp = gradient_penalty(
+                lambda x: self.D(self.aug(x, gen), y), real, fake.float(), alpha=alpha
+            )
             loss = loss + lc.gp_weight * gp
             out["gp"] = gp.detach()
         if use_r1:
@@ -243,6 +287,7 @@ class GANTask(Task):
         # D(x) and D(G(z)) as probabilities for the BCE games, raw critic scores otherwise.
         out["d_real"] = discriminator_prob(real_logits.detach(), self.loss_name).mean()
         out["d_fake"] = discriminator_prob(fake_logits.detach(), self.loss_name).mean()
+        out.update(self._aug_scalars())
         return PhaseLoss(loss, out)
 
     def _after_d(self) -> None:
@@ -265,7 +310,7 @@ class GANTask(Task):
             if self.channels_last:
                 fake = fake.contiguous(memory_format=torch.channels_last)
             # The frozen D outside DDP: its wrapper would wait for a D reduction.
-            logits = self.D_fast(fake, y).float()
+            logits = self.D_fast(self.aug(fake, gen), y).float()
         loss = self.g_loss_fn(logits)
         return PhaseLoss(loss, {"g_loss": loss.detach()})
 
@@ -342,7 +387,7 @@ class GANTask(Task):
                 f"{cfg.model.task} run draws from noise: leave it out"
             )
         num_classes, names = _classes_of(state)
-        G = build_generator(cfg, num_classes)
+        G = cls.generator_for(cfg, num_classes)
         weights, used_ema = pick_weights(state, "G", ema)
         load_weights(G, weights, "the generator")
         G = G.to(device).eval().requires_grad_(False)
@@ -361,7 +406,7 @@ class GANTask(Task):
     @classmethod
     def discriminator(cls, cfg: Config, state: dict[str, Any], model: Any) -> nn.Module:
         num_classes, _ = _classes_of(state)
-        D = build_discriminator(cfg, num_classes)
+        D = cls.discriminator_for(cfg, num_classes)
         load_weights(D, pick_weights(state, "D", ema=False)[0], "the discriminator")
         return D.to(next(model.G.parameters()).device).eval()
 

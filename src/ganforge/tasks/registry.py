@@ -5,6 +5,7 @@ plug-ins defined outside ganforge.
     pix2pix   Pix2PixTask (i2i/pix2pix.py): paired translation, U-Net + PatchGAN
     cyclegan  CycleGANTask (i2i/cyclegan.py): unpaired translation, two G, two D, image pools
     srgan     SRGANTask (i2i/srgan.py): x2/x4/x8 super-resolution, SRResNet + VGG content loss
+    r3gan     R3GANTask (r3gan.py): the modern GAN, RpGAN + R1 + R2, any size and aspect, RGBA
 
 Everything that depends on the task asks here: config validation (``check_config``), the data
 readers (``load_data``), the Trainer (``build_task``), the run loader and the evaluator
@@ -30,12 +31,14 @@ from ganforge.tasks.gan import GANTask
 from ganforge.tasks.i2i.cyclegan import CycleGANTask
 from ganforge.tasks.i2i.pix2pix import Pix2PixTask
 from ganforge.tasks.i2i.srgan import SRGANTask
+from ganforge.tasks.r3gan import R3GANTask
 
 TASKS: dict[str, type[Task]] = {
     "gan": GANTask,
     "pix2pix": Pix2PixTask,
     "cyclegan": CycleGANTask,
     "srgan": SRGANTask,
+    "r3gan": R3GANTask,
 }
 for _name, _cls in TASKS.items():
     _cls.name = _name

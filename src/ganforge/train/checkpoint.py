@@ -29,7 +29,7 @@ from ganforge.atomic import atomic_write_bytes
 from ganforge.errors import GanforgeError
 
 FORMAT = "ganforge-checkpoint-1"
-_NAME = re.compile(r"^ckpt-(\d{12})\.safetensors$")
+_NAME = re.compile(r"^ckpt-(\d{12,})\.safetensors$")
 MAX_HEADER_BYTES = 64 << 20
 """Largest safetensors header (tensor index and metadata) accepted; ours are tens of KB."""
 MAX_STATE_BYTES = 16 << 20
@@ -164,16 +164,35 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def checkpoint_name(images_seen: int) -> str:
+    """``ckpt-<images seen, 12 digits or more>.safetensors``; a negative count is a bug upstream
+    (checkpoint counts are checked when read, train/state_checks.py), never a file name."""
+    if isinstance(images_seen, bool) or not isinstance(images_seen, int) or images_seen < 0:
+        raise ValueError(f"a checkpoint is named by a count of images, not {images_seen!r}")
     return f"ckpt-{images_seen:012d}.safetensors"
 
 
+def images_of(path: Path) -> int | None:
+    """The images seen that a checkpoint's file name states (None: not a ``ckpt-N`` name)."""
+    m = _NAME.match(Path(path).name)
+    return int(m.group(1)) if m else None
+
+
 def list_checkpoints(folder: Path) -> list[Path]:
-    """Checkpoints in ``folder``, oldest first."""
+    """Checkpoints in ``folder``, oldest first: by the count in the name, so that a run past
+    10**12 images (13 digits) still sorts after the 12-digit names."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
+    found = [p for p in folder.iterdir() if _NAME.match(p.name)]
+    return sorted(found, key=lambda p: (images_of(p), p.name))
 
 
-def prune(folder: Path, keep: int) -> None:
-    for p in list_checkpoints(folder)[:-keep]:
+def prune(folder: Path, keep: int, newest: Path | None = None) -> list[Path]:
+    """Remove all but the ``keep`` newest checkpoints; ``newest`` (the one just written) is never
+    removed, whatever the names around it say. Returns the removed paths."""
+    removed = []
+    for p in list_checkpoints(folder)[:-keep] if keep > 0 else []:
+        if newest is not None and p.name == Path(newest).name:
+            continue
         p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed

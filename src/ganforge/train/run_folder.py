@@ -13,16 +13,32 @@
     tensorboard/         events, when tensorboard is installed
 
 Under torchrun only rank 0 holds an active RunFolder; the others' writes are no-ops.
+
+A new run's folder appears whole: its first files (config, data report, metrics header, reals,
+run.json) are written into a temporary folder that is renamed into place (``RunFolder.staged``,
+``atomic.atomic_dir``); if any of them fails, nothing is left, not even the parent folders the
+run made. metrics.csv is the one file appended to: a row that a full disk or a kill cut short is
+cut off again (``append_metrics``), and dropped when the run resumes (``prepare``). Temporary files
+that killed writers left are swept when a run starts or resumes and when it finishes (``sweep``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ganforge.atomic import atomic_dir, sweep_stale_temp_dirs, sweep_stale_temp_files
+from ganforge.errors import GanforgeError
 from ganforge.images import atomic_write_bytes
+
+SWEPT = ("", "checkpoints", "samples", "eval")
+"""Sub-folders of a run folder (and itself) where ganforge writes files through temporary ones."""
 
 
 def new_run_path(out_dir: str | Path, name: str) -> Path:
@@ -33,6 +49,38 @@ def new_run_path(out_dir: str | Path, name: str) -> Path:
     while path.exists():
         path, i = Path(f"{base}-{i}"), i + 1
     return path
+
+
+def check_writable(folder: str | Path, what: str) -> None:
+    """Fail at once, before any data is read, when ``folder`` (a run folder, or where run folders
+    go: ``what`` names it) cannot be written: a file in the way, a read-only file system, no
+    permission. A missing folder is fine when its nearest existing parent is writable."""
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise GanforgeError(f"{what} {folder} cannot be written: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise GanforgeError(
+            f"{what} {folder} cannot be written: {probe} is read-only or not writable by this "
+            "user; choose another folder"
+        )
+
+
+def sweep(run_dir: Path) -> str | None:
+    """Remove the temporary files killed writers left in ``run_dir`` (``SWEPT``) and the
+    temporary run folders left beside it; a one-line note of what went, or None."""
+    removed = [
+        f"{sub}/{name}" if sub else name
+        for sub in SWEPT
+        for name in sweep_stale_temp_files(run_dir / sub)
+    ]
+    removed += sweep_stale_temp_dirs(run_dir.parent)
+    if not removed:
+        return None
+    shown = ", ".join(removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
+    return f"removed {len(removed)} temporary file(s) that an interrupted run left: {shown}"
 
 
 def write_text(path: Path, text: str) -> None:
@@ -50,6 +98,22 @@ class RunFolder:
     def metrics(self) -> Path:
         return self.path / "metrics.csv"
 
+    @contextlib.contextmanager
+    def staged(self) -> Iterator[Path]:
+        """For a new run: ``path`` is a temporary folder while the block writes the first files,
+        renamed to the real ``path`` when it succeeds and removed (with the parent folders it
+        made) when it fails. Yields the temporary folder."""
+        final = self.path
+        if not self.active:
+            yield final
+            return
+        with atomic_dir(final) as tmp:
+            self.path = tmp
+            try:
+                yield tmp
+            finally:
+                self.path = final
+
     def prepare(
         self, config_yaml: str, data_report: dict[str, Any], columns: list[str], images_seen: int
     ) -> None:
@@ -63,8 +127,11 @@ class RunFolder:
         if images_seen == 0 or not self.metrics.exists():
             write_text(self.metrics, ",".join(columns) + "\n")
             return
-        rows = self.metrics.read_text().splitlines()
-        keep = [rows[0]] + [r for r in rows[1:] if r and int(r.split(",")[0]) <= images_seen]
+        text = self.metrics.read_text(errors="replace")
+        rows = text.split("\n")[:-1]  # a last row without its newline was cut short: dropped
+        keep = (rows[:1] or [",".join(columns)]) + [
+            r for r in rows[1:] if _images(r) is not None and _images(r) <= images_seen
+        ]
         write_text(self.metrics, "\n".join(keep) + "\n")
 
     def append_metrics(self, row: dict[str, Any], columns: list[str]) -> None:
@@ -77,8 +144,7 @@ class RunFolder:
             else (f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]))
             for c in columns
         )
-        with open(self.metrics, "a") as f:
-            f.write(line + "\n")
+        _append(self.metrics, (line + "\n").encode())
         if self.tensorboard and self._tb is None:
             try:  # tensorboard is an optional extra: pip install 'ganforge[tensorboard]'
                 from torch.utils.tensorboard import SummaryWriter
@@ -100,3 +166,28 @@ class RunFolder:
     def write_status(self, info: dict[str, Any]) -> None:
         if self.active:
             write_text(self.path / "run.json", json.dumps(info, indent=2) + "\n")
+
+
+def _images(row: str) -> int | None:
+    """The images column of a metrics.csv row; None for a row that is not one (cut short)."""
+    first = row.split(",", 1)[0]
+    return int(first) if first.isdigit() else None
+
+
+def _append(path: Path, data: bytes) -> None:
+    """Append ``data`` whole or not at all: a write cut short (a full disk) is cut off again."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            done = os.write(fd, data)
+            if done != len(data):
+                raise OSError(
+                    errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)
+                )  # a short write: the disk is full
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)

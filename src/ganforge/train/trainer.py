@@ -18,6 +18,7 @@ averaged over the processes at log steps only.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -38,13 +39,16 @@ from ganforge.runtime import distributed
 from ganforge.runtime.cpu_memory import keep_freed_memory
 from ganforge.runtime.device import choose_precision
 from ganforge.tasks.base import Batch, Phase
-from ganforge.tasks.registry import build_task, check_config, load_task_data
+from ganforge.tasks.registry import build_task, check_config, load_task_data, task_class
 from ganforge.train import checkpoint as ckpt
+from ganforge.train import state_checks
 from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
+from ganforge.train.failures import run_failure
 from ganforge.train.legacy import upgrade
+from ganforge.train.memory import check_memory
 from ganforge.train.optim_state import load_optimizer, portable
-from ganforge.train.run_folder import RunFolder, new_run_path
+from ganforge.train.run_folder import RunFolder, check_writable, new_run_path, sweep
 from ganforge.train.scalars import ScalarSums
 from ganforge.train.schedules import ema_beta, lr_factor
 from ganforge.version import __version__
@@ -78,6 +82,9 @@ class Trainer:
         self.is_main = self.launch.is_main
         self.device = distributed.training_device(self.launch, rt.device)
         distributed.check_batch(self.launch, cfg.train.batch_size)
+        if self.is_main:  # a run folder that cannot be written fails before the data is read
+            resuming = run_dir is not None and Path(run_dir).is_dir()
+            check_writable(run_dir or cfg.out_dir, "run folder" if resuming else "out_dir")
         self.precision, note = choose_precision(rt.precision, self.device)
         self._notes: list[str] = [note] if note else []
         if rt.keep_cpu_memory and self.device.type == "cpu":
@@ -95,6 +102,10 @@ class Trainer:
                 f"train.batch_size={cfg.train.batch_size} is larger than the data set "
                 f"({len(self.data)} images): lower it"
             )
+        # A model too large for the memory is refused from its size on the meta device, before
+        # any allocation could fail (or be granted by overcommit, and the process killed later).
+        processes = self.launch.local_world_size if self.device.type == "cpu" else 1
+        check_memory(task_class(cfg), cfg, self.data, self.device, self.precision, processes)
         self.task = build_task(cfg, self.data, self.device, self.precision)
         self.phases: list[Phase] = self.task.phases()
         self.draws_per_iteration = _fresh_batches(self.phases)
@@ -121,6 +132,7 @@ class Trainer:
             for k, o in self.task.optimizers.items()
         }
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
+        self._hyper: dict[str, Any] | None = None  # the task's scheduled settings, if any
         self.images_seen = 0
         self.g_steps = 0
         self.wall_time = 0.0
@@ -154,6 +166,7 @@ class Trainer:
         self.folder = RunFolder(self.run_dir, self.is_main, rt.tensorboard)
         self.fixed = self.task.fixed_inputs(cfg.train.grid_size, cfg.train.seed)
         self.evaluation = self.task.training_evaluator() if cfg.train.eval_every > 0 else None
+        self._sweep()  # temporary files of writers killed in this run folder (or of a new one)
 
     # ------------------------------------------------------------------ construction helpers
     @property
@@ -213,7 +226,31 @@ class Trainer:
         return state
 
     def load_checkpoint(self, path: str | Path) -> None:
-        state = upgrade(ckpt.load(Path(path)))
+        """Continue from the checkpoint at ``path``: its state is untrusted input, checked entry
+        by entry against this run's objects first (train/state_checks.py)."""
+        path = Path(path)
+        state = upgrade(ckpt.load(path))
+        cuda = self.device.type == "cuda"
+        try:
+            seen, steps, wall = state_checks.check_training_state(
+                state,
+                named_images=ckpt.images_of(path),
+                nets=self.task.nets,
+                ema={k: e.model for k, e in self.ema.items()},
+                optimizers=self.task.optimizers,
+                scalers={k: s.state_dict() for k, s in self.scalers.items() if s.is_enabled()},
+                task_state=self.task.extra_state(),
+                rng={"torch": torch.get_rng_state(), "noise": self.gen.get_state()},
+                optional_rng={"cuda": torch.cuda.get_rng_state(self.device)} if cuda else {},
+                evaluation=self.evaluation is not None,
+            )
+        except state_checks.Mismatch as e:
+            raise _mismatch(path, str(e)) from None
+        except state_checks.StateError as e:
+            raise GanforgeError(
+                f"checkpoint {path} was edited or damaged: {e}; use another checkpoint "
+                "(or delete this one)"
+            ) from None
         try:
             for k, m in self.task.nets.items():
                 m.load_state_dict(state["nets"][k])
@@ -229,16 +266,10 @@ class Trainer:
             torch.set_rng_state(state["rng"]["torch"])
             if "cuda" in state["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
-            prog = state["progress"]
-            self.images_seen, self.g_steps = _count(prog, "images_seen"), _count(prog, "g_steps")
-            self.wall_time = _seconds(prog, "wall_time")
+            self.images_seen, self.g_steps, self.wall_time = seen, steps, wall
             self.scalars.load_state_dict(state["acc"], self.device)
         except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-            raise GanforgeError(
-                f"checkpoint {path} does not match this run's model/data ({first}); "
-                "resume it with the config it was trained with"
-            ) from None
+            raise _mismatch(path, (str(e).strip().splitlines() or [type(e).__name__])[0]) from None
         if self.evaluation is not None:
             self.evaluation.load_state_dict(state.get("eval", {}))
         self._set_lr()
@@ -250,17 +281,54 @@ class Trainer:
         path = folder / ckpt.checkpoint_name(self.images_seen)
         if self.is_main:  # the state is the same on every rank (batch-norm statistics aside)
             ckpt.atomic_save(path, self.state_dict())
-            ckpt.prune(folder, self.cfg.train.keep_checkpoints)
+            ckpt.prune(folder, self.cfg.train.keep_checkpoints, newest=path)
         return path
 
     # ------------------------------------------------------------------ run folder
     def _prepare_run_dir(self) -> None:
+        """The first files: a new run's folder appears with all of them or not at all."""
+        if self.run_dir.exists():
+            self._first_files()
+            return
+        final = self.run_dir
+        with self.folder.staged() as tmp:  # removed again, parents too, if a first file fails
+            self.run_dir = tmp
+            try:
+                self._first_files()
+            finally:
+                self.run_dir = final
+
+    def _first_files(self) -> None:
         data_report = self.data.report
         self.folder.prepare(self.cfg.to_yaml(), data_report, self.columns, self.images_seen)
         if self.evaluation is not None and self.is_main:
             self.evaluation.prepare(self.run_dir, self.images_seen)
         if self.images_seen == 0:
             self._save_samples("reals")
+        self._write_status("running")
+
+    def _sweep(self) -> None:
+        """Temporary files that killed writers left (train/run_folder.py): a note says which."""
+        if self.is_main and (note := sweep(self.run_dir)):
+            self._notes.append(note)
+
+    def _environment(self, e: Exception) -> Exception:
+        """The one-line error of an environment failure (disk full, read-only, out of memory,
+        train/failures.py) naming the last good checkpoint; ``e`` itself for anything else."""
+        last = ckpt.list_checkpoints(self.run_dir / "checkpoints")
+        return run_failure(e, self.run_dir, self.images_seen, last[-1] if last else None) or e
+
+    def _failed(self, e: Exception) -> GanforgeError | None:
+        """Mark the run failed in run.json (if that can still be written) with ``e``'s first
+        line; returns the one-line error of an environment failure (disk full, out of memory)."""
+        error = self._environment(e)
+        error = error if isinstance(error, GanforgeError) else None
+        if self.status != "failed":  # a non-finite loss wrote its own status and message
+            text = str(e).strip()
+            first = text.splitlines()[0][:300] if text else ""
+            with contextlib.suppress(OSError):  # a full disk may refuse run.json too
+                self._write_status("failed", error=f"{type(e).__name__}: {first}")
+        return error
 
     def _write_status(self, status: str, **extra: Any) -> None:
         self.status = status
@@ -353,7 +421,10 @@ class Trainer:
         tc = self.cfg.train
         draws = self._draws()
         per_iter = tc.batch_size * self.draws_per_iteration
-        beta = ema_beta(per_iter, self.images_seen, tc.ema_halflife, tc.ema_rampup)
+        halflife = tc.ema_halflife
+        if self._hyper is not None and "ema_halflife" in self._hyper and halflife > 0:
+            halflife = self._hyper["ema_halflife"]  # the task's schedule (e.g. R3GAN's burn-in)
+        beta = ema_beta(per_iter, self.images_seen, halflife, tc.ema_rampup)
         if self._graphs is not None:
             out, counts = self._graphs(torch.stack(draws), beta)
         else:
@@ -361,14 +432,22 @@ class Trainer:
         self.scalars.add(out, counts)
 
     def _set_lr(self) -> None:
+        """Learning rates (and betas) for the next iteration: the task's schedule where it has
+        one (``Task.hyperparameters``), else the base rates under ``train.lr_schedule``."""
         tc = self.cfg.train
+        self._hyper = self.task.hyperparameters(self.images_seen)
         f = lr_factor(tc.lr_schedule, self.images_seen, tc.images, self.task.schedule_start)
+        lrs = (self._hyper or {}).get("lr", {})
+        betas = (self._hyper or {}).get("betas", {})
         for k, opt in self.task.optimizers.items():
             for group, base in zip(opt.param_groups, self._base_lr[k]):
+                lr = lrs[k] if k in lrs else base * f
                 if isinstance(group["lr"], Tensor):  # a CUDA graph reads it on the device
-                    group["lr"].fill_(base * f)
+                    group["lr"].fill_(lr)
                 else:
-                    group["lr"] = base * f
+                    group["lr"] = lr
+                if k in betas and "betas" in group:
+                    group["betas"] = tuple(betas[k])
 
     # ------------------------------------------------------------------ logging
     def _check_finite(self) -> None:
@@ -481,8 +560,10 @@ class Trainer:
         ``on_finish`` runs on rank 0 when the run finished (``ganforge train`` and
         ``ganforge.train()`` pass the report page's writer)."""
         cfg, tc = self.cfg, self.cfg.train
-        self._prepare_run_dir()
-        self._write_status("running")
+        try:
+            self._prepare_run_dir()
+        except OSError as e:  # a full disk, a read-only folder: one line (and no half-made folder)
+            raise self._environment(e) from None
         total = tc.images
         per_iter = tc.batch_size * self.draws_per_iteration
         self._bar = tqdm(
@@ -497,6 +578,9 @@ class Trainer:
         if self._use_graph and self._graphs is None:  # kept by later fit() calls
             lr_on_device = tc.lr_schedule != "constant"
             self._graphs = GraphedIterations(self._iteration, self.task, self.gen, lr_on_device)
+        scheduled = tc.lr_schedule != "constant" or self.task.hyperparameters(0) is not None
+        if scheduled:
+            self._set_lr()  # the settings of the first iteration (a new or a resumed run)
         self._last_log = (self.images_seen, time.perf_counter())
         started = time.perf_counter() - self.wall_time
         restore = self._install_signal_handlers()
@@ -507,7 +591,7 @@ class Trainer:
                 measure = prev // tc.log_every != nxt // tc.log_every
                 self._run_iteration(measure)
                 self.images_seen, self.g_steps = nxt, self.g_steps + 1
-                if tc.lr_schedule != "constant":
+                if scheduled:
                     self._set_lr()
                 self._bar.update(per_iter)
                 self.wall_time = time.perf_counter() - started
@@ -534,23 +618,34 @@ class Trainer:
         except KeyboardInterrupt:
             raise  # interrupted: the status says so already
         except Exception as e:
-            if self.status != "failed":  # a non-finite loss wrote its own status and message
-                first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
-                self._write_status("failed", error=f"{type(e).__name__}: {first}")
+            if (error := self._failed(e)) is not None:
+                raise error from None
             raise
         finally:
             restore()
             self._bar.close()
-            self.folder.close()
-        self._write_status("finished")
-        if on_finish is not None and self.is_main:
-            try:
-                extra = on_finish(self.run_dir)
-            except GanforgeError as e:  # the training is done and saved: a note, not a failure
-                self._notes.append(str(e))
-                extra = {}
-            self._write_status("finished", **extra)
+            with contextlib.suppress(OSError):  # TensorBoard's flush on a full disk
+                self.folder.close()
+        self._sweep()  # what a writer killed just before this (re)start left, now stale
+        try:
+            self._write_status("finished")
+            if on_finish is not None and self.is_main:
+                try:
+                    extra = on_finish(self.run_dir)
+                except (GanforgeError, OSError) as e:  # the training is saved: a note, no failure
+                    self._notes.append(str(e))
+                    extra = {}
+                self._write_status("finished", **extra)
+        except OSError as e:
+            raise self._environment(e) from None
         return self
+
+
+def _mismatch(path: Path, why: str) -> GanforgeError:
+    return GanforgeError(
+        f"checkpoint {path} does not match this run's model/data ({why[:300]}); "
+        "resume it with the config it was trained with"
+    )
 
 
 def _fresh_batches(phases: list[Phase]) -> int:
@@ -592,18 +687,3 @@ def _measured_norm(
     if scaler.is_enabled():
         norm = torch.nan_to_num(norm, nan=0.0, posinf=0.0)
     return norm
-
-
-def _count(progress: dict[str, Any], key: str) -> int:
-    """A counter of checkpoint metadata (untrusted JSON): a non-negative int of sane size."""
-    v = progress[key]
-    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 10**15:
-        raise ValueError(f"progress.{key}={v!r:.40} is not a count of images or steps")
-    return v
-
-
-def _seconds(progress: dict[str, Any], key: str) -> float:
-    v = progress[key]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1e10:
-        raise ValueError(f"progress.{key}={v!r:.40} is not a duration in seconds")
-    return float(v)

@@ -103,6 +103,11 @@ class I2ITask(Task):
     def check_config(cls, cfg: Config) -> None:
         """The checks every image-to-image task shares; each task adds its own."""
         task, res, i, tc = cfg.model.task, cfg.data.resolution, cfg.i2i, cfg.train
+        if not cfg.data.is_square or cfg.data.channels == 4:
+            raise GanforgeError(
+                f"model.task={task} trains on square grey or RGB crops: set data.resolution to "
+                "one side and data.channels to 1 or 3"
+            )
         if cfg.loss.name not in ("auto", *LOSSES):
             raise GanforgeError(
                 f"loss.name={cfg.loss.name!r} is not one of auto, {', '.join(LOSSES)}"

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ganforge.train.burnin import OFFICIAL_BURNIN, cosine_schedule
+from ganforge.tasks.burnin import OFFICIAL_BURNIN, cosine_schedule
 
 
 def test_cosine_goes_from_start_to_end_then_stays():

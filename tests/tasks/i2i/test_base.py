@@ -1,17 +1,16 @@
-"""pix2pix, CycleGAN and SRGAN on the Trainer: a few steps, sample grids, the SRGAN phases, the
-VGG content loss, and exact resume after an interruption (image pool and lr schedule included)."""
+"""tasks/i2i/base.py: what pix2pix, CycleGAN and SRGAN share: exact resume after an interruption
+(image pool and lr schedule included), the shared config checks, the data shape check, the paper
+defaults, the direction a run opens in, and the sample grid layout."""
 
-import hashlib
 import signal
 
 import pytest
 import torch
-from PIL import Image
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
-from ganforge.models import vgg19 as V
 from ganforge.tasks import check_config, load_task_data, task_class
+from ganforge.tasks.i2i.base import interleave
 from ganforge.train.trainer import Trainer
 from helpers import wrap_phase
 
@@ -31,25 +30,6 @@ TINY = {
 }
 PIX2PIX = {**TINY, "data.max_images": 200, "i2i.load_size": 20, "i2i.unet_depth": 4}
 CYCLEGAN = {**TINY, "data.max_images": 600, "i2i.g_blocks": 1, "i2i.pool_size": 6}
-
-# metrics.csv of the adversarial tasks, unchanged since the first release (resumed runs append
-# rows under the header they started with).
-COLUMNS = [
-    "images",
-    "g_steps",
-    "d_loss",
-    "g_loss",
-    "d_real",
-    "d_fake",
-    "gp",
-    "r1",
-    "d_grad_norm",
-    "g_grad_norm",
-    "lr_g",
-    "lr_d",
-    "img_per_s",
-    "wall_s",
-]
 
 
 def _run(preset, over, tmp_path, data=None):
@@ -104,58 +84,6 @@ def test_interrupted_run_resumes_exactly(preset, over, tmp_path):
     assert [[r.split(",")[i] for i in keep] for r in rows_a] == [
         [r.split(",")[i] for i in keep] for r in rows_b
     ]
-
-
-def test_cyclegan_logs_its_losses_and_draws_four_columns_of_reconstructions(tmp_path):
-    t, _ = _run("cyclegan-fashion", CYCLEGAN, tmp_path)
-    t.fit()
-    header, *rows = (t.run_dir / "metrics.csv").read_text().splitlines()
-    names = header.split(",")
-    assert names[: len(COLUMNS)] == COLUMNS and {"cycle", "identity", "cycle_error"} <= set(names)
-    last = dict(zip(names, rows[-1].split(",")))
-    assert 0 < float(last["cycle_error"]) < 1 and float(last["d_loss"]) > 0
-    # 4 examples, each a | G(a) | F(G(a)) | b | F(b) | G(F(b)): 4 rows of 6 tiles of 16 px
-    grid = Image.open(sorted((t.run_dir / "samples").glob("fakes-*.png"))[-1])
-    assert grid.size == (6 * 18 + 2, 4 * 18 + 2)
-    assert set(t.task.nets) == {"G", "F", "D_Y", "D_X"}
-
-
-def test_pix2pix_grid_and_fidelity_columns(tmp_path):
-    t, _ = _run("pix2pix-edges2fashion", PIX2PIX, tmp_path)
-    t.fit()
-    header, *rows = (t.run_dir / "metrics.csv").read_text().splitlines()
-    last = dict(zip(header.split(","), rows[-1].split(",")))
-    assert float(last["psnr"]) > 0 and -1 <= float(last["ssim"]) <= 1 and float(last["l1"]) > 0
-    grid = Image.open(sorted((t.run_dir / "samples").glob("fakes-*.png"))[-1])
-    assert grid.size == (6 * 18 + 2, 2 * 18 + 2)  # 2 examples of input | output | target a row
-
-
-def test_srgan_pretrains_then_trains_adversarially_with_vgg_features(tmp_path, monkeypatch):
-    from ganforge.data.download import cache_dir
-
-    # A locally built torchvision-format file stands in for the ImageNet weights.
-    path = cache_dir() / "weights" / V.WEIGHTS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    net = V.VGG19Features("2_2")
-    torch.save({f"features.{k}": v for k, v in net.features.state_dict().items()}, path)
-    monkeypatch.setattr(V, "WEIGHTS_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
-    over = {
-        **TINY,
-        "data.max_images": 200,
-        "i2i.g_blocks": 1,
-        "i2i.content_loss": "vgg",
-        "i2i.vgg_layer": "2_2",
-        "i2i.pretrain_images": 32,
-        "train.images": 64,
-        "data.download": False,
-    }
-    t, _ = _run("srgan-fashion-x4", over, tmp_path)
-    t.fit()
-    header, *rows = (t.run_dir / "metrics.csv").read_text().splitlines()
-    cols = [dict(zip(header.split(","), r.split(","))) for r in rows]
-    assert [bool(c["d_loss"]) for c in cols] == [False] * 4 + [True] * 4  # MSE phase, then GAN
-    assert all(float(c["content"]) > 0 for c in cols) and cols[-1]["g_adv"]
-    assert t.task.images_seen == 64
 
 
 @pytest.mark.parametrize(
@@ -214,3 +142,42 @@ def test_paper_defaults_apply_unless_set():
     assert gan_loss_of(load_config("cyclegan-fashion")) == "lsgan"
     with pytest.raises(GanforgeError, match="adv_weight=-2.0 must be >= 0"):
         load_config("srgan-fashion-x4", {"i2i.adv_weight": -2})
+
+
+def test_interleave_lays_out_each_examples_tiles_in_a_row():
+    a, b, c = (torch.full((2, 1, 1, 1), v) for v in (1.0, 2.0, 3.0))
+    a[1], b[1], c[1] = 4.0, 5.0, 6.0
+    assert interleave(a, b, c).flatten().tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+
+
+def test_auto_settings_mean_each_tasks_paper_choice():
+    pix = load_config("pix2pix-edges2fashion")
+    cyc = load_config("cyclegan-fashion")
+    sr = load_config("srgan-fashion-x4")
+    assert [task_class(c).generator_of(c) for c in (pix, cyc, sr)] == ["unet", "resnet", "srresnet"]
+    assert [task_class(c).norm_of(c) for c in (pix, cyc)] == ["batch", "instance"]
+    chosen = load_config("cyclegan-fashion", {"i2i.norm": "batch", "i2i.generator": "unet"})
+    assert (task_class(chosen).norm_of(chosen), task_class(chosen).generator_of(chosen)) == (
+        "batch",
+        "unet",
+    )
+    assert [task_class(c).output_scale(c) for c in (pix, cyc, sr)] == [1, 1, 4]
+
+
+def test_a_run_opens_in_the_directions_it_was_trained_for():
+    pix = load_config("pix2pix-edges2fashion", {"model.g_width": 2, "i2i.unet_depth": 3})
+    cls = task_class(pix)
+    state = {"nets": {"G": cls.build_generator(pix).state_dict()}}
+    tr, used_ema = cls.open(pix, state, ema=True)
+    assert not used_ema  # no EMA copy kept: the trained weights, said so
+    assert (tr.direction, tr.network, tr.multiple, tr.scale, tr.channels) == ("AtoB", "G", 8, 1, 1)
+    assert not tr.net.training and not any(p.requires_grad for p in tr.net.parameters())
+    with pytest.raises(GanforgeError, match="trained AtoB only; --direction BtoA needs a CycleGAN"):
+        cls.open(pix, state, direction="BtoA")
+    with pytest.raises(GanforgeError, match="^--direction sideways must be AtoB or BtoA$"):
+        cls.open(pix, state, direction="sideways")
+    with pytest.raises(GanforgeError, match="^a pix2pix run takes no truncation option$"):
+        cls.open(pix, state, truncation=0.5)
+    cyc = load_config("cyclegan-fashion", {"i2i.direction": "BtoA"})
+    assert task_class(cyc).network_for(cyc, "BtoA") == "G"
+    assert task_class(cyc).network_for(cyc, "AtoB") == "F"  # the other generator

@@ -1,4 +1,5 @@
-"""Every model's output shape at every supported size, channel count and conditioning."""
+"""models/__init__.py: build_generator / build_discriminator for every arch, size, channel count
+and conditioning."""
 
 import pytest
 import torch
@@ -43,25 +44,6 @@ def test_toy_pair_shapes_and_linear_output():
     assert D(pts).shape == (5,)
 
 
-def test_tutorial_mlp_sizes():
-    cfg = Config(data=DataConfig(resolution=28), model=ModelConfig(arch="mlp"))
-    G, D = build_generator(cfg), build_discriminator(cfg)
-    g_lin = [m for m in G.modules() if isinstance(m, torch.nn.Linear)]
-    d_lin = [m for m in D.modules() if isinstance(m, torch.nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in g_lin] == [(100, 256), (256, 784)]
-    assert [(m.in_features, m.out_features) for m in d_lin] == [(784, 100), (100, 50), (50, 1)]
-
-
-def test_dcgan_init_is_normal_002():
-    torch.manual_seed(0)
-    cfg = Config(model=ModelConfig(g_width=64))
-    G = build_generator(cfg)
-    w = torch.cat(
-        [m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
-    )
-    assert abs(w.mean().item()) < 1e-3 and w.std().item() == pytest.approx(0.02, rel=0.05)
-
-
 def test_conditioning_changes_output():
     torch.manual_seed(0)
     cfg = Config(model=ModelConfig(conditional="concat", g_width=8, d_width=8))
@@ -69,13 +51,3 @@ def test_conditioning_changes_output():
     z = torch.randn(1, 100).repeat(2, 1)
     out = G(z, torch.tensor([0, 1]))
     assert not torch.allclose(out[0], out[1])
-
-
-def test_spectral_norm_bounds_the_weight():
-    cfg = Config(model=ModelConfig(spectral_norm=True, d_norm="none", d_width=8))
-    D = build_discriminator(cfg)
-    for _ in range(30):  # power iteration converges over forward passes in train mode
-        D(torch.randn(4, 1, 32, 32))
-    conv = D.features[0]
-    sigma = torch.linalg.matrix_norm(conv.weight.flatten(1), ord=2).item()
-    assert sigma == pytest.approx(1.0, abs=0.05)
