@@ -4,6 +4,7 @@ line and no traceback, and nothing half-made on disk.
 
 Bounded for a fast suite: few examples each, no deadline (a shared CPU is slow at times), a fixed
 seed (``derandomize``: the same examples every run) and no example database written to disk.
+``GANFORGE_FUZZ=N`` runs N times the examples, freshly drawn: a longer hunt, by hand.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from helpers import TOY_TINY, edit_checkpoint, files_under, skeleton_node, train
 # Hypothesis caches what it learns about the code under .hypothesis/ in the working folder: keep
 # the checkout clean by caching in the temporary folder instead.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "ganforge-hypothesis")
+HUNT = int(os.environ.get("GANFORGE_FUZZ", "0") or 0)
 FUZZ = settings(
     deadline=None,
-    derandomize=True,
+    derandomize=not HUNT,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -88,7 +90,7 @@ VALUES = st.one_of(
 OVERRIDES = st.lists(st.tuples(st.sampled_from(KEYS), VALUES), min_size=1, max_size=3)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=200 * max(HUNT, 1))
 @given(preset=st.sampled_from(preset_names()), overrides=OVERRIDES)
 def test_any_config_is_accepted_or_refused_in_one_line(preset, overrides):
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +129,7 @@ TRAIN_VALUES = {
 }
 
 
-@settings(FUZZ, max_examples=10)
+@settings(FUZZ, max_examples=10 * max(HUNT, 1))
 @given(st.dictionaries(st.sampled_from(sorted(TRAIN_VALUES)), st.just(None), max_size=3).flatmap(
     lambda keys: st.fixed_dictionaries({k: TRAIN_VALUES[k] for k in keys})
 ))  # fmt: skip
@@ -166,7 +168,7 @@ TOKENS = [
 ]  # fmt: skip
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=200 * max(HUNT, 1))
 @given(
     command=st.sampled_from(COMMANDS),
     tokens=st.lists(st.sampled_from(TOKENS), max_size=6),
@@ -258,7 +260,7 @@ def test_any_edit_of_checkpoint_metadata_resumes_or_fails_in_one_line(toy_run):
     plain, tensor = _skeleton_paths(toy_run)
     outcomes: dict[str, int] = {}
 
-    @settings(FUZZ, max_examples=25)
+    @settings(FUZZ, max_examples=40 * max(HUNT, 1))
     @given(
         path=st.sampled_from(plain) | st.sampled_from(tensor),
         action=st.sampled_from(["set", "set", "set", "delete"]),
@@ -347,6 +349,7 @@ def _hostile_folder(root: Path, outside: Path) -> tuple[set[str], int]:
     outside.mkdir()
     rgba.convert("RGB").save(outside / "elsewhere.png")
     (root / "link-out.png").symlink_to(outside / "elsewhere.png")  # followed: a good image
+    (root / "link-in.png").symlink_to(root / "rgb.png")  # a second name for one: used twice
     truncated = (root / "rgb.png").read_bytes()
     bad = {
         "truncated.png": truncated[: len(truncated) // 2],
@@ -366,7 +369,7 @@ def _hostile_folder(root: Path, outside: Path) -> tuple[set[str], int]:
         (root / "secret.png").write_bytes(truncated)
         (root / "secret.png").chmod(0)
         names.add("secret.png")
-    return names, len(good) + 1
+    return names, len(good) + 2
 
 
 def test_a_hostile_image_folder_trains_and_lists_every_bad_file(tmp_path):

@@ -39,10 +39,10 @@ CROSS_CUTTING: dict[str, str] = {
     "tasks/test_plugin.py": "a plug-in task defined outside ganforge, through CLI, resume, "
     "sample, export, eval and report",
     "train/test_cuda.py": "the GPU paths of trainer, compiled and cuda_graph (skipped on CPU)",
-    "test_fuzz.py": "property-based tests of the front door: configs, command lines and "
-    "checkpoint metadata against the one-line, exit-2, nothing-written contract",
-    "train/test_faults.py": "machine faults for real (full disk, read-only file system, kill -9) "
-    "across the trainer, the run folder and checkpoints",
+    "test_fuzz.py": "generated configs, command lines, checkpoint metadata and a hostile image "
+    "folder against the one-line contract (docs/reliability.md)",
+    "train/test_faults.py": "a full disk, a read-only file system and kill -9 on real runs "
+    "(trainer, run_folder, checkpoint, atomic)",
 }
 """Test files that test several modules together (path under tests/): what they cover."""
 

@@ -146,28 +146,38 @@ def _fit(trainer) -> int:
         if trainer.is_main:
             print(text, file=sys.stderr)
 
-    if trainer.images_seen:
-        say(f"resuming {trainer.run_dir} at {trainer.images_seen:,} images")
-    else:
-        say(f"run folder: {trainer.run_dir}")
-    if trainer.launch.distributed:
-        say(f"{trainer.launch.world_size} processes, {trainer.device.type}")
-    shown = [*trainer.data.report.get("warnings", []), *trainer.notes]
-    for w in shown:
-        say(f"note: {w}")
+    shown: list[str] | None = None  # the notes said so far; None before the run started
+
+    def announce(run_dir) -> None:  # once the run folder holds its first files
+        nonlocal shown
+        if trainer.images_seen:
+            say(f"resuming {run_dir} at {trainer.images_seen:,} images")
+        else:
+            say(f"run folder: {run_dir}")
+        if trainer.launch.distributed:
+            say(f"{trainer.launch.world_size} processes, {trainer.device.type}")
+        shown = [*trainer.data.report.get("warnings", []), *trainer.notes]
+        for w in shown:
+            say(f"note: {w}")
+
     from ganforge.report.html import report_on_finish
 
     on_finish = report_on_finish(str(trainer.device)) if trainer.cfg.train.report else None
     try:
-        trainer.fit(on_finish)
+        trainer.fit(on_finish, on_start=announce)
     except KeyboardInterrupt:
+        if shown is None:  # while the first files were written: they are gone again
+            say("\ninterrupted before training started; nothing was written")
+            return 130
         say(
             f"\ninterrupted at {trainer.images_seen:,} images; checkpoint saved. "
             f"Continue with: ganforge train --resume {trainer.run_dir}"
         )
         return 130
     finally:
-        for w in trainer.notes:  # e.g. a model that failed to compile at its first step
+        # Notes that came later (e.g. a model that failed to compile at its first step); none
+        # when the run never started: its one error line is then all that is said.
+        for w in trainer.notes if shown is not None else []:
             if w not in shown:
                 say(f"note: {w}")
     say(f"done: {trainer.run_dir}")

@@ -32,6 +32,7 @@ _ENVIRONMENT_HINTS = {
     errno.ENOTDIR: "a file stands where a folder should be: write elsewhere",
     errno.EISDIR: "a folder stands where a file should be: move it away",
     errno.EEXIST: "something else already exists there: move it away",
+    errno.ENOENT: "a folder on the way is missing, or cannot hold folders: check the path",
     errno.ENAMETOOLONG: "the path is too long: use a shorter folder or name",
     errno.ELOOP: "a loop of symbolic links: fix the path",
     errno.EMFILE: "too many open files: raise the limit (ulimit -n)",

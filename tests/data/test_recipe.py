@@ -66,10 +66,15 @@ def test_resolution_never_upscales_and_keeps_a_shared_aspect(tmp_path):
 def test_nothing_usable_is_one_line(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(GanforgeError, match="holds no image files"):
+    with pytest.raises(GanforgeError, match="is empty"):
+        R.recipe_for_folder(empty)
+    (empty / "notes.txt").write_text("hello")
+    with pytest.raises(GanforgeError, match="has no image files"):
         R.recipe_for_folder(empty)
     (empty / "x.png").write_bytes(b"not an image")
-    with pytest.raises(GanforgeError, match="none of the 1 sampled files"):
+    with pytest.raises(GanforgeError, match="none of the 1 sampled image files .* could be read"):
         R.recipe_for_folder(empty)
-    with pytest.raises(GanforgeError, match="is not a folder"):
+    with pytest.raises(GanforgeError, match="does not exist"):
         R.recipe_for_folder(tmp_path / "missing")
+    with pytest.raises(GanforgeError, match="is a file"):
+        R.recipe_for_folder(empty / "notes.txt")

@@ -96,7 +96,7 @@ def _offline(name: str) -> bool:
     """GAN presets run on stand-in data; image-to-image presets only as their offline demos (the
     others read photo sets that are not on the test machine; they train the same tasks)."""
     cfg = load_config(name)
-    return cfg.model.task == "gan" or not cfg.data.source.endswith(":")
+    return cfg.model.task in ("gan", "r3gan") or not cfg.data.source.endswith(":")
 
 
 PRESETS = [p for p in preset_names() if _offline(p)]
@@ -119,10 +119,13 @@ def _preset_sets(name: str) -> list[str]:
     ]
     if cfg.data.is_toy:
         sets += ["data.toy_samples=1024", "model.g_hidden=[16]", "model.d_hidden=[16]"]
-    elif cfg.model.task != "gan":  # the offline image-to-image demos bring their own data
+    elif cfg.model.task not in ("gan", "r3gan"):  # the offline image-to-image demos
         pass
     else:  # the embedded Fashion-MNIST test split stands in for MNIST, CIFAR-10 and folders
         sets += ["data.source=fashion-mnist", "data.split=test", "data.max_images=256"]
+    if cfg.model.task == "r3gan":  # RGB presets read the grey split as RGB; the stage plan of
+        # the tiny widths, not the paper's 768 channels
+        sets += ["r3gan.widths=[]", "r3gan.max_width=16", "r3gan.group_width=8"]
     if name == "dcgan-fashion-mnist":
         sets.append("runtime.sync_bn=true")  # CPU: falls back with a note
     return sets

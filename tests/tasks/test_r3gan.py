@@ -64,7 +64,8 @@ def test_schedules_reach_the_optimizers_and_the_ema(tmp_path):
     t = _trainer(tmp_path, **over, **{"train.images": 64, "train.batch_size": 32})
     hp = t.task.hyperparameters(500)  # half way: the mean of start and end
     assert hp["lr"]["G"] == pytest.approx(2.5e-4) and hp["betas"]["D"] == (0.0, pytest.approx(0.7))
-    assert t.task._now["gamma"] == pytest.approx((0.1 + 0.01) / 2)
+    start, end = t.cfg.r3gan.gamma
+    assert t.task._now["gamma"] == pytest.approx((start + end) / 2)
     assert t.task.hyperparameters(5000)["lr"]["D"] == pytest.approx(1e-4)  # after: the end
     t.fit()
     group = t.task.opt_g.param_groups[0]

@@ -3,9 +3,12 @@ is read, metrics.csv survives cut rows, and a resumed run sweeps what killed wri
 
 from __future__ import annotations
 
+import datetime
 import errno
+import json
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +17,7 @@ from ganforge.cli import main
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
 from ganforge.train import run_folder
-from ganforge.train.run_folder import RunFolder, check_writable
+from ganforge.train.run_folder import RunFolder, check_writable, new_run_path
 from ganforge.train.trainer import Trainer
 from helpers import TOY_TINY, files_under, train_toy
 
@@ -64,8 +67,7 @@ def test_a_start_that_fails_leaves_no_folder_not_even_its_parents(tmp_path, fail
         t.fit()
     assert "\n" not in str(e.value)
     if isinstance(failure, OSError):
-        assert "No space left" in str(e.value) or "full" in str(e.value)
-        assert "no checkpoint was written" in str(e.value)
+        assert str(e.value).startswith(f"cannot make the run folder {t.run_dir}: full; ")
     assert list(tmp_path.iterdir()) == []  # a/b/runs, made for this run, are gone too
 
 
@@ -165,3 +167,82 @@ def test_an_inactive_folder_writes_nothing(tmp_path):
         folder.append_metrics({"images": 1}, ["images"])
         folder.write_status({"status": "running"})
     assert path == tmp_path / "run" and list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- names, rows, status
+
+ROW_COLUMNS = ["images", "d_loss", "g_loss", "lr"]
+
+
+def test_new_run_path_is_dated_and_never_reuses_a_folder(tmp_path, monkeypatch):
+    class Frozen(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2024, 1, 31, 23, 59, 58)
+
+    monkeypatch.setattr(run_folder, "_dt", SimpleNamespace(datetime=Frozen))
+    first = new_run_path(tmp_path, "dcgan")
+    assert first == tmp_path / "2024-01-31-235958-dcgan"
+    first.mkdir()
+    second = new_run_path(tmp_path, "dcgan")
+    assert second == tmp_path / "2024-01-31-235958-dcgan-1"
+    second.mkdir()
+    assert new_run_path(tmp_path, "dcgan").name == "2024-01-31-235958-dcgan-2"
+    assert not any(p.is_file() for p in tmp_path.iterdir())  # naming creates nothing
+
+
+def test_prepare_writes_config_report_and_a_header(tmp_path):
+    folder = RunFolder(tmp_path / "run", tensorboard=False)
+    folder.prepare("name: x\n", {"source": "random", "n": 3}, ROW_COLUMNS, images_seen=0)
+    assert (tmp_path / "run" / "samples").is_dir()
+    assert (tmp_path / "run" / "config.yaml").read_text() == "name: x\n"
+    assert json.loads((tmp_path / "run" / "data_report.json").read_text()) == {
+        "source": "random",
+        "n": 3,
+    }
+    assert folder.metrics.read_text() == "images,d_loss,g_loss,lr\n"
+
+
+def test_rows_format_floats_compactly_and_leave_missing_values_empty(tmp_path):
+    folder = RunFolder(tmp_path, tensorboard=False)
+    folder.prepare("", {}, ROW_COLUMNS, 0)
+    folder.append_metrics({"images": 64, "d_loss": 1 / 3, "g_loss": None, "lr": 2e-4}, ROW_COLUMNS)
+    folder.append_metrics({"images": 128, "d_loss": 12345678.9}, ROW_COLUMNS)
+    assert folder.metrics.read_text().splitlines() == [
+        "images,d_loss,g_loss,lr",
+        "64,0.333333,,0.0002",
+        "128,1.23457e+07,,",
+    ]
+
+
+def test_resume_drops_the_rows_logged_after_the_checkpoint(tmp_path):
+    folder = RunFolder(tmp_path, tensorboard=False)
+    folder.prepare("", {}, ROW_COLUMNS, 0)
+    for images in (64, 128, 192, 256):
+        folder.append_metrics({"images": images, "d_loss": 1.0}, ROW_COLUMNS)
+    # Resumed from the checkpoint at 128 images: the rows of 192 and 256 are about to be replayed.
+    RunFolder(tmp_path, tensorboard=False).prepare("", {}, ROW_COLUMNS, images_seen=128)
+    rows = folder.metrics.read_text().splitlines()
+    assert [r.split(",")[0] for r in rows] == ["images", "64", "128"]
+    # A resumed run whose metrics.csv is gone starts a new one.
+    folder.metrics.unlink()
+    folder.prepare("", {}, ROW_COLUMNS, images_seen=128)
+    assert folder.metrics.read_text() == "images,d_loss,g_loss,lr\n"
+
+
+def test_an_inactive_folder_writes_no_file_at_all(tmp_path):
+    # Under torchrun only rank 0 writes.
+    folder = RunFolder(tmp_path / "run", active=False)
+    folder.prepare("name: x\n", {}, ROW_COLUMNS, 0)
+    folder.append_metrics({"images": 1}, ROW_COLUMNS)
+    folder.write_status({"status": "running"})
+    folder.close()
+    assert not (tmp_path / "run").exists()
+
+
+def test_write_status_replaces_run_json_whole(tmp_path):
+    folder = RunFolder(tmp_path)
+    folder.write_status({"status": "running"})
+    folder.write_status({"status": "finished", "images": 512})
+    assert json.loads((tmp_path / "run.json").read_text()) == {"status": "finished", "images": 512}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no temp files left

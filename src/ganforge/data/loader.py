@@ -46,9 +46,16 @@ class IndexSampler:
         return {"epoch": self.epoch, "cursor": self.cursor, "n": self.n, "seed": self.seed}
 
     def load_state_dict(self, state: dict[str, int]) -> None:
+        """The position of a checkpoint; its values come from a file, so each is checked."""
         if state["n"] != self.n:
             raise ValueError(f"the data set has {self.n} items, the checkpoint saw {state['n']}")
-        self.epoch, self.cursor = state["epoch"], state["cursor"]
+        epoch, cursor = state["epoch"], state["cursor"]
+        for k, v in (("epoch", epoch), ("cursor", cursor)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**62:
+                raise ValueError(f"sampler {k}={v!r:.40} is not a count")
+        if cursor > self.n:
+            raise ValueError(f"sampler cursor {cursor} is past the {self.n} items")
+        self.epoch, self.cursor = epoch, cursor
         self._perm = self._permutation(self.epoch)
 
 

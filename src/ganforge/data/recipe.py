@@ -74,9 +74,14 @@ def summarise(root: Path, sample: int = SAMPLED, seed: int = 0) -> FolderSummary
     """Headers of a seeded sample of the folder's images (no pixels decoded)."""
     scan = walk_folder(root)
     files = scan.images
+    if not files and not scan.others:  # the loader's words, so either path says the same
+        raise GanforgeError(
+            f"image folder {root} is empty: put images in it, or one sub-folder of images per class"
+        )
     if not files:
         raise GanforgeError(
-            f"image folder {root} holds no image files: put images in it (png, jpg, webp, ...)"
+            f"image folder {root} has no image files ({len(scan.others)} other files, e.g. "
+            f"{', '.join(scan.others[:3])}); supported: png, jpg, webp, bmp, gif, tiff"
         )
     picked = random.Random(seed).sample(files, min(sample, len(files)))
     heights, widths, aspects = [], [], []
@@ -96,7 +101,8 @@ def summarise(root: Path, sample: int = SAMPLED, seed: int = 0) -> FolderSummary
         alpha += mode in ALPHA or "transparency" in info
     if not readable:
         raise GanforgeError(
-            f"none of the {len(picked)} sampled files in {root} is a readable image"
+            f"none of the {len(picked)} sampled image files in {root} could be read (corrupt or "
+            "not images): check the folder"
         )
     return FolderSummary(
         n_images=len(files),
@@ -124,8 +130,12 @@ def _shape(summary: FolderSummary) -> tuple[int, int]:
 def recipe_for_folder(path: str | Path) -> Recipe:
     """The preset and overrides for ``folder:path``, with the reason in one line."""
     root = Path(path).expanduser()
+    if not root.exists():
+        raise GanforgeError(
+            f"image folder {root} does not exist: check the path in data.source=folder:PATH"
+        )
     if not root.is_dir():
-        raise GanforgeError(f"--data folder:{path}: {root} is not a folder of images")
+        raise GanforgeError(f"--data folder:{path}: {root} is a file, not a folder of images")
     s = summarise(root)
     height, width = _shape(s)
     channels = 4 if s.alpha_files else 1 if s.grey else 3

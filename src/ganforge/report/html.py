@@ -178,6 +178,21 @@ def _loss_png(run_dir: Path) -> bytes | None:
         return out.read_bytes() if out.is_file() else None
 
 
+def _count(info: dict[str, Any], key: str) -> int:
+    """A count from run.json (a file anyone can edit): the int, or 0 when it is not one."""
+    v = info.get(key, 0)
+    return v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**18 else 0
+
+
+def _number(info: dict[str, Any], key: str) -> float:
+    v = info.get(key, 0)
+    return (
+        float(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1e18
+        else 0.0
+    )
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
@@ -219,9 +234,9 @@ def _generated(run: Any, seed: int) -> tuple[bytes, bytes]:
 
 
 def _header(run_dir: Path, info: dict[str, Any], run: Any) -> str:
-    head = f"{info.get('status', 'unknown')}, {_kimg(int(info.get('images_seen', 0)))}"
+    head = f"{info.get('status', 'unknown')}, {_kimg(_count(info, 'images_seen'))}"
     if info.get("images_total"):
-        head += f" of {_kimg(int(info['images_total']))}"
+        head += f" of {_kimg(_count(info, 'images_total'))}"
     if run is not None:
         head += f"; generator from {run.checkpoint.name}{' (EMA)' if run.used_ema else ''}"
     name = html.escape(info.get("name") or run_dir.name)
@@ -292,10 +307,13 @@ def _timing_section(info: dict[str, Any]) -> str:
         return ""
     rows = [
         ("status", info.get("status", "unknown")),
-        ("images seen", f"{int(info.get('images_seen', 0)):,}"),
-        ("generator steps", f"{int(info.get('g_steps', 0)):,}"),
+        ("images seen", f"{_count(info, 'images_seen'):,}"),
+        ("generator steps", f"{_count(info, 'g_steps'):,}"),
         ("wall time", _duration(info.get("wall_time_s"))),
-        ("throughput", f"{info['img_per_s']:,} img/s" if info.get("img_per_s") else "-"),
+        (
+            "throughput",
+            f"{_number(info, 'img_per_s'):,} img/s" if _number(info, "img_per_s") else "-",
+        ),
         ("device / precision", f"{info.get('device', '-')} / {info.get('precision', '-')}"),
         ("versions", f"ganforge {info.get('ganforge', '?')}, torch {info.get('torch', '?')}"),
         ("checkpoints", ", ".join(info.get("checkpoints", [])) or "-"),

@@ -16,7 +16,7 @@ The estimate, in bytes of the real tensors (float32 master weights whatever the 
     checkpoint   the serialised copy of weights, EMA and moments made while one is written
 
 Activations are not in it (they scale with the batch, and a run that runs out of them fails at
-its first step with a one-line error, train/environment.py). On the CPU the sum is compared with
+its first step with a one-line error, train/failures.py). On the CPU the sum is compared with
 ``MemAvailable`` of /proc/meminfo, or a container's cgroup limit when that is lower; on a GPU the
 device part (plus the data set the task copies there) with the free device memory and the
 checkpoint copy with the host's. Where none can be read (other systems), or a task cannot be

@@ -146,6 +146,7 @@ def check_optimizer(state: Any, opt: torch.optim.Optimizer, where: str) -> None:
             f"is not a list of this optimizer's {len(opt.param_groups)} parameter group(s)",
         )
     params: dict[int, Tensor] = {}
+    needs: dict[int, frozenset[str] | None] = {}
     for i, (saved, live) in enumerate(zip(groups, opt.param_groups)):
         at = f"{where}.param_groups.{i}"
         saved = mapping(saved, at)
@@ -158,10 +159,6 @@ def check_optimizer(state: Any, opt: torch.optim.Optimizer, where: str) -> None:
             raise _fail(
                 f"{at}.params", ids, f"is not a list of {len(live['params'])} parameter ids"
             )
-        for k, p in zip(ids, live["params"]):
-            if k in params:
-                raise _fail(f"{at}.params", ids, f"names parameter {k} twice")
-            params[k] = p
         for key, mine in live.items():
             if key in ("params", *_IMPLEMENTATION):
                 continue
@@ -170,12 +167,43 @@ def check_optimizer(state: Any, opt: torch.optim.Optimizer, where: str) -> None:
                     raise StateError(f"{at}.{key} is missing")
                 continue
             _hyperparameter(saved[key], mine, f"{at}.{key}", key)
+        need = _buffers_of(opt, saved)  # from the settings just checked
+        for k, p in zip(ids, live["params"]):
+            if k in params:
+                raise _fail(f"{at}.params", ids, f"names parameter {k} twice")
+            params[k], needs[k] = p, need
+    kinds = set()
     for k, buffers in saved_state.items():
         at = f"{where}.state.{k}"
         if k not in params:
             raise StateError(f"{at} belongs to no parameter of the groups")
-        for name, v in mapping(buffers, at).items():
+        buffers = mapping(buffers, at)
+        for name, v in buffers.items():
             _buffer(v, params[k], f"{at}.{name}", name == "step")
+        # A parameter's state is all there or not at all (then the optimizer starts it afresh):
+        # one buffer missing fails at the next step, deep inside the optimizer.
+        if needs[k] is None:  # an optimizer this module does not know: alike, at least
+            kinds.add(frozenset(buffers) if buffers else None)
+        elif buffers and (missing := sorted(needs[k] - set(buffers))):
+            raise StateError(f"{at}.{missing[0]} is missing")
+    if len(kinds - {None}) > 1:
+        raise StateError(f"{where}.state holds parameters with different buffers")
+
+
+def _buffers_of(opt: torch.optim.Optimizer, group: Mapping[str, Any]) -> frozenset[str] | None:
+    """The buffers a parameter's state holds after a step of ``opt`` with the (saved) settings
+    of its ``group``; None for an optimizer this module does not know."""
+    if isinstance(opt, (torch.optim.Adam, torch.optim.AdamW)):
+        return frozenset(
+            {"step", "exp_avg", "exp_avg_sq"}
+            | ({"max_exp_avg_sq"} if group.get("amsgrad") else set())
+        )
+    if isinstance(opt, torch.optim.RMSprop):
+        extra = {"momentum_buffer"} if group.get("momentum", 0) > 0 else set()
+        return frozenset(
+            {"step", "square_avg"} | extra | ({"grad_avg"} if group.get("centered") else set())
+        )
+    return None
 
 
 def _hyperparameter(value: Any, mine: Any, where: str, key: str) -> None:
@@ -255,21 +283,24 @@ def check_eval_state(state: Any) -> None:
 
 def check_like(value: Any, template: Any, where: str) -> None:
     """``value`` must have the form of ``template``, what this run's own object would save (e.g.
-    ``Task.extra_state()`` of the live task): the same keys (more are allowed), an int where it
-    has an int (a count: non-negative where the template's is, below MAX_COUNT), a finite number
-    where it has a float, tensors of its dtype and rank (finite when floating). None in the
-    template accepts anything (e.g. an image pool still empty). A data sampler's cursor must be
-    inside its data set."""
+    ``Task.extra_state()`` of the live task): for each key both hold, an int where it has an int
+    (a count: non-negative where the template's is, below MAX_COUNT), a finite number where it
+    has a float, tensors of its dtype and rank (finite when floating). A key the value lacks is
+    the task's to judge (e.g. augmentation switched on when resuming). None in the template
+    accepts anything (e.g. an image pool still empty). A data sampler's cursor must be inside its
+    data set."""
     if template is None:
         return
     if isinstance(template, Mapping):
         value = mapping(value, where)
         for key, sub in template.items():
-            check_like(entry(value, key, where), sub, f"{where}.{key}")
-        if set(template) == _SAMPLER_KEYS and value["n"] != template["n"]:
-            raise Mismatch(f"{where}.n={value['n']}: the data set now has {template['n']} items")
-        if set(template) == _SAMPLER_KEYS and value["cursor"] > value["n"]:
-            raise _fail(f"{where}.cursor", value["cursor"], f"is past the {value['n']} items")
+            if key in value:
+                check_like(value[key], sub, f"{where}.{key}")
+        if set(template) == _SAMPLER_KEYS and set(value) >= _SAMPLER_KEYS:
+            if value["n"] != template["n"]:
+                raise Mismatch(f"{where}.n={value['n']}: the data set now has {template['n']}")
+            if value["cursor"] > value["n"]:
+                raise _fail(f"{where}.cursor", value["cursor"], f"is past the {value['n']} items")
     elif isinstance(template, bool):
         if not isinstance(value, bool):
             raise _fail(where, value, "is not true or false")

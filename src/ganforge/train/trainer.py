@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from ganforge.config import Config, load_run_config
 from ganforge.data.dataset import ImageData
-from ganforge.errors import GanforgeError
+from ganforge.errors import GanforgeError, environment_error
 from ganforge.evaluation.training import BEST_NAME
 from ganforge.plots import plot_losses
 from ganforge.runtime import distributed
@@ -41,21 +41,16 @@ from ganforge.runtime.device import choose_precision
 from ganforge.tasks.base import Batch, Phase
 from ganforge.tasks.registry import build_task, check_config, load_task_data, task_class
 from ganforge.train import checkpoint as ckpt
-from ganforge.train import state_checks
 from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
 from ganforge.train.failures import run_failure
-from ganforge.train.legacy import upgrade
 from ganforge.train.memory import check_memory
-from ganforge.train.optim_state import load_optimizer, portable
 from ganforge.train.run_folder import RunFolder, check_writable, new_run_path, sweep
 from ganforge.train.scalars import ScalarSums
 from ganforge.train.schedules import ema_beta, lr_factor
-from ganforge.version import __version__
+from ganforge.train.state import restore_training_state, status_record, training_state
+from ganforge.train.steps import Steps, log_columns
 
-LEADING = ["images", "g_steps"]
-"""metrics.csv's first columns: images seen and iterations (generator steps, for a GAN)."""
-TIMING = ["img_per_s", "wall_s"]
 OnFinish = Callable[[Path], dict[str, Any]]
 """Called with the run folder when a run finishes (e.g. the report page); returns run.json
 entries to add. Raising GanforgeError makes it a note, never a failed run."""
@@ -107,9 +102,8 @@ class Trainer:
         processes = self.launch.local_world_size if self.device.type == "cpu" else 1
         check_memory(task_class(cfg), cfg, self.data, self.device, self.precision, processes)
         self.task = build_task(cfg, self.data, self.device, self.precision)
-        self.phases: list[Phase] = self.task.phases()
-        self.draws_per_iteration = _fresh_batches(self.phases)
-        self.columns = _columns(self.task)
+        self.steps = Steps(self.task, self.device)  # the phases, their scalers (train/steps.py)
+        self.columns = log_columns(self.task)
         if self.launch.distributed:
             self._notes += distributed.distribute_task(self.task, self.launch, self.device, cfg)
         self.ema = (
@@ -121,15 +115,6 @@ class Trainer:
         # the scheduled rates of the checkpoint).
         self._base_lr = {
             k: [float(g["lr"]) for g in o.param_groups] for k, o in self.task.optimizers.items()
-        }
-        # float16 gradients underflow without loss scaling; disabled scalers are pass-throughs.
-        fp16 = self.task.precision == "fp16"
-        self.scalers = {
-            k: torch.amp.GradScaler(self.device.type, enabled=fp16) for k in self.task.optimizers
-        }
-        self._params = {
-            k: [p for g in o.param_groups for p in g["params"]]
-            for k, o in self.task.optimizers.items()
         }
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
         self._hyper: dict[str, Any] | None = None  # the task's scheduled settings, if any
@@ -193,85 +178,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            "nets": {k: m.state_dict() for k, m in self.task.nets.items()},
-            "ema": {k: e.model.state_dict() for k, e in self.ema.items()},
-            "optim": {k: portable(o.state_dict()) for k, o in self.task.optimizers.items()},
-            "rng": {"torch": torch.get_rng_state(), "noise": self.gen.get_state()},
-            "task": self.task.extra_state(),
-            "progress": {
-                "images_seen": self.images_seen,
-                "g_steps": self.g_steps,
-                "wall_time": self.wall_time,
-            },
-            "acc": self.scalars.state_dict(),
-            "meta": {
-                "ganforge": __version__,
-                "model": self.cfg.to_dict()["model"],
-                "data": {
-                    "channels": self.cfg.data.channels,
-                    "resolution": self.cfg.data.resolution,
-                    "source": self.cfg.data.source,
-                    "num_classes": self.data.num_classes,
-                    "class_names": list(self.data.class_names),
-                },
-            },
-        }
-        if any(s.is_enabled() for s in self.scalers.values()):
-            state["scalers"] = {k: s.state_dict() for k, s in self.scalers.items()}
-        if self.device.type == "cuda":
-            state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
-        if self.evaluation is not None:
-            state["eval"] = self.evaluation.state_dict()
-        return state
+        """Everything a checkpoint holds of this run (train/state.py)."""
+        return training_state(self)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Continue from the checkpoint at ``path``: its state is untrusted input, checked entry
-        by entry against this run's objects first (train/state_checks.py)."""
-        path = Path(path)
-        state = upgrade(ckpt.load(path))
-        cuda = self.device.type == "cuda"
-        try:
-            seen, steps, wall = state_checks.check_training_state(
-                state,
-                named_images=ckpt.images_of(path),
-                nets=self.task.nets,
-                ema={k: e.model for k, e in self.ema.items()},
-                optimizers=self.task.optimizers,
-                scalers={k: s.state_dict() for k, s in self.scalers.items() if s.is_enabled()},
-                task_state=self.task.extra_state(),
-                rng={"torch": torch.get_rng_state(), "noise": self.gen.get_state()},
-                optional_rng={"cuda": torch.cuda.get_rng_state(self.device)} if cuda else {},
-                evaluation=self.evaluation is not None,
-            )
-        except state_checks.Mismatch as e:
-            raise _mismatch(path, str(e)) from None
-        except state_checks.StateError as e:
-            raise GanforgeError(
-                f"checkpoint {path} was edited or damaged: {e}; use another checkpoint "
-                "(or delete this one)"
-            ) from None
-        try:
-            for k, m in self.task.nets.items():
-                m.load_state_dict(state["nets"][k])
-            for k, e in self.ema.items():
-                e.model.load_state_dict(state["ema"][k])
-            for k, o in self.task.optimizers.items():
-                load_optimizer(o, state["optim"][k])
-            for k, scaler in self.scalers.items():
-                if scaler.is_enabled() and k in state.get("scalers", {}):
-                    scaler.load_state_dict(state["scalers"][k])
-            self.task.load_extra_state(state["task"])
-            self.gen.set_state(state["rng"]["noise"])
-            torch.set_rng_state(state["rng"]["torch"])
-            if "cuda" in state["rng"] and self.device.type == "cuda":
-                torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
-            self.images_seen, self.g_steps, self.wall_time = seen, steps, wall
-            self.scalars.load_state_dict(state["acc"], self.device)
-        except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as e:
-            raise _mismatch(path, (str(e).strip().splitlines() or [type(e).__name__])[0]) from None
-        if self.evaluation is not None:
-            self.evaluation.load_state_dict(state.get("eval", {}))
+        """Continue from the checkpoint at ``path`` (untrusted input: checked entry by entry
+        against this run's objects first, train/state_checks.py)."""
+        restore_training_state(self, Path(path))
         self._set_lr()
 
     def save_checkpoint(self) -> Path:
@@ -322,99 +235,42 @@ class Trainer:
         """Mark the run failed in run.json (if that can still be written) with ``e``'s first
         line; returns the one-line error of an environment failure (disk full, out of memory)."""
         error = self._environment(e)
-        error = error if isinstance(error, GanforgeError) else None
         if self.status != "failed":  # a non-finite loss wrote its own status and message
             text = str(e).strip()
             first = text.splitlines()[0][:300] if text else ""
             with contextlib.suppress(OSError):  # a full disk may refuse run.json too
                 self._write_status("failed", error=f"{type(e).__name__}: {first}")
-        return error
+        return error if error is not e else None
 
     def _write_status(self, status: str, **extra: Any) -> None:
         self.status = status
-        if not self.is_main:
-            return
-        self.folder.write_status(
-            {
-                "status": status,
-                "name": self.cfg.name,
-                "images_seen": self.images_seen,
-                "images_total": self.cfg.train.images,
-                "g_steps": self.g_steps,
-                "wall_time_s": round(self.wall_time, 2),
-                "img_per_s": round(self.images_seen / self.wall_time, 1)
-                if self.wall_time
-                else None,
-                "device": str(self.device),
-                "world_size": self.launch.world_size,
-                "precision": self.precision,
-                "compile": self.cfg.runtime.compile,
-                "cuda_graphs": self._use_graph,
-                "notes": self.notes,
-                "ganforge": __version__,
-                "torch": torch.__version__,
-                "checkpoints": [
-                    p.name for p in ckpt.list_checkpoints(self.run_dir / "checkpoints")
-                ],
-                **({"eval": self.evaluation.summary()} if self.evaluation is not None else {}),
-                **extra,
-            }
-        )
+        if self.is_main:
+            self.folder.write_status(status_record(self, status, extra))
 
     # ------------------------------------------------------------------ one iteration
+    @property
+    def phases(self) -> list[Phase]:
+        return self.steps.phases
+
+    @property
+    def scalers(self) -> dict[str, torch.amp.GradScaler]:
+        return self.steps.scalers
+
+    @property
+    def draws_per_iteration(self) -> int:
+        return self.steps.draws_per_iteration
+
     def _draws(self) -> list[Any]:
-        """The host-side draws (data indices) of the next iteration's fresh batches."""
-        return [self.task.draw() for _ in range(self.draws_per_iteration)]
+        return self.steps.draws()
 
     def _step(self, phase: Phase, batch: Batch, measure: bool) -> dict[str, Tensor]:
-        """One update of ``phase``: its loss with its frozen networks frozen, then zero_grad,
-        backward, the gradient norm (at log steps), the optimizer step. Device work only."""
-        frozen = [self.task.nets[k] for k in phase.frozen]
-        for m in frozen:
-            m.requires_grad_(False)
-        try:
-            result = phase.loss(batch, self.gen, measure)
-            if result is None:  # the task skips this update (e.g. during a pre-training phase)
-                return {}
-            opt, scaler = self.task.optimizers[phase.optimizer], self.scalers[phase.optimizer]
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(result.loss).backward()
-        finally:
-            for m in frozen:
-                m.requires_grad_(True)
-        out = dict(result.scalars)
-        if measure:
-            out[f"{phase.name.lower()}_grad_norm"] = _measured_norm(
-                self._params[phase.optimizer], scaler, opt
-            )
-        scaler.step(opt)
-        scaler.update()
-        if phase.after_step is not None:
-            phase.after_step()
-        return out
+        return self.steps.step(phase, batch, self.gen, measure)
 
     def _iteration(
         self, draws: Sequence[Any], beta: float | Tensor, measure: bool
     ) -> tuple[dict[str, Tensor], dict[str, int]]:
-        """The task's phases, then the EMA update: the scalars (summed over a phase's repeats)
-        and how many steps each sums. Device work only, so it can be captured in a CUDA graph."""
-        out: dict[str, Tensor] = {}
-        counts: dict[str, int] = {}
-        batch: Batch = None
-        used = 0
-        # 1. the phases in order: each repeat on a fresh batch, or the previous phase's batch
-        for phase in self.phases:
-            for _ in range(phase.repeats):
-                if phase.fresh_batch or used == 0:
-                    batch = self.task.make_batch(draws[used], self.gen)
-                    used += 1
-                for k, v in self._step(phase, batch, measure).items():
-                    out[k] = out[k] + v if k in out else v
-                    counts[k] = counts.get(k, 0) + 1
-        # 2. EMA of the networks the task averages
-        for e in self.ema.values():
-            e.update(beta)
-        return out, counts
+        """The task's phases and the EMA update (train/steps.py): what a CUDA graph captures."""
+        return self.steps.iteration(draws, self.gen, self.ema, beta, measure)
 
     def _run_iteration(self, measure: bool) -> None:
         """The next iteration, eagerly or through its CUDA graph; its scalars go to the log sums."""
@@ -554,16 +410,24 @@ class Trainer:
         return lambda: [signal.signal(s, h) for s, h in old.items()]
 
     # ------------------------------------------------------------------ the loop
-    def fit(self, on_finish: OnFinish | None = None) -> Trainer:
+    def fit(
+        self, on_finish: OnFinish | None = None, on_start: Callable[[Path], None] | None = None
+    ) -> Trainer:
         """Train until ``train.images``; Ctrl-C (or SIGTERM) saves a checkpoint and re-raises.
         Any other failure marks the run ``failed`` in run.json, with the error, and re-raises.
         ``on_finish`` runs on rank 0 when the run finished (``ganforge train`` and
-        ``ganforge.train()`` pass the report page's writer)."""
+        ``ganforge.train()`` pass the report page's writer). ``on_start`` runs on every rank once
+        the run folder holds its first files (the CLI then says where the run is)."""
         cfg, tc = self.cfg, self.cfg.train
+        new = not self.run_dir.exists()
         try:
             self._prepare_run_dir()
         except OSError as e:  # a full disk, a read-only folder: one line (and no half-made folder)
+            if new and (error := environment_error(e)) is not None:
+                raise GanforgeError(f"cannot make the run folder {self.run_dir}: {error}") from None
             raise self._environment(e) from None
+        if on_start is not None:
+            on_start(self.run_dir)
         total = tc.images
         per_iter = tc.batch_size * self.draws_per_iteration
         self._bar = tqdm(
@@ -639,51 +503,3 @@ class Trainer:
         except OSError as e:
             raise self._environment(e) from None
         return self
-
-
-def _mismatch(path: Path, why: str) -> GanforgeError:
-    return GanforgeError(
-        f"checkpoint {path} does not match this run's model/data ({why[:300]}); "
-        "resume it with the config it was trained with"
-    )
-
-
-def _fresh_batches(phases: list[Phase]) -> int:
-    """Batches drawn per iteration, as ``Trainer._iteration`` draws them: one per repeat of a
-    fresh-batch phase, and one for a first phase that reuses nothing. Images seen per iteration
-    are this times the batch size."""
-    used = 0
-    for phase in phases:
-        for _ in range(phase.repeats):
-            if phase.fresh_batch or used == 0:
-                used += 1
-    if used == 0:
-        raise GanforgeError("a task must declare at least one phase (Task.phases)")
-    return used
-
-
-def _columns(task) -> list[str]:
-    """metrics.csv's columns: images and iterations, the task's scalars, the learning rates, the
-    timing, then the task's extra scalars (the order the tasks have always written)."""
-    lrs = [f"lr_{k.lower()}" for k in task.optimizers]
-    cols: list[str] = []
-    for c in [*LEADING, *task.log_columns, *lrs, *TIMING, *task.extra_columns]:
-        if c not in cols:
-            cols.append(c)
-    return cols
-
-
-def _measured_norm(
-    params: list[Tensor], scaler: torch.amp.GradScaler, opt: torch.optim.Optimizer
-) -> Tensor:
-    """The gradient norm before the step, unscaled. With fp16, overflowing gradients are how the
-    scaler finds its scale (it skips that step and lowers the scale): such a step logs 0 instead of
-    stopping the run as if it diverged (the losses still catch a real divergence)."""
-    scaler.unscale_(opt)
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return torch.zeros(())
-    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    if scaler.is_enabled():
-        norm = torch.nan_to_num(norm, nan=0.0, posinf=0.0)
-    return norm
