@@ -210,7 +210,7 @@ def measure(
     timing to dwarf the run's fixed costs (the final sample grid and checkpoint of ``Trainer.fit``).
 
     On the CPU each repeat is one fresh process (``pair``): ganforge's Trainer changes a
-    process-wide setting there (``runtime.keep_cpu_memory``, train/cpu_memory.py), so the textbook
+    process-wide setting there (``runtime.keep_cpu_memory``, runtime/cpu_memory.py), so the textbook
     loop is timed first, as a user would run it, and once more after ganforge, with the setting in
     place (``textbook_kept``), which shows how much of the ratio that setting makes.
     """

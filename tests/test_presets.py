@@ -45,7 +45,7 @@ def _pairs_folder(root, n=32, size=20, paired=True):
 def _i2i_preset_data(cfg, tmp_path):
     """Image-to-image presets at 32 px: the folder ones on small generated folders, the demos on
     their own Fashion-MNIST data. SRGAN's VGG content loss needs a download, so it runs with the
-    offline L1 loss here (tests/i2i loads VGG19 from a locally built weight file)."""
+    offline L1 loss here (tests/models/test_vgg19.py loads VGG19 from a locally built weight file)."""
     over = {"data.resolution": 32, "i2i.load_size": 0, "data.max_images": 1024}
     src = cfg.data.source
     if src.startswith("paired:"):

@@ -14,6 +14,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable
+from importlib import resources
 from typing import NoReturn
 
 from ganforge.commands import (
@@ -31,6 +32,7 @@ from ganforge.commands import (
 from ganforge.commands import eval as eval_command
 from ganforge.commands import memorization as memorization_command
 from ganforge.errors import DataWarning, GanforgeError, environment_error
+from ganforge.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +131,7 @@ def _run_train(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(cfg.to_yaml(), end="")
             return 0
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.train.trainer import Trainer
 
     try:  # reads (maybe downloads) the data and builds the networks; the run folder comes later
@@ -160,6 +163,7 @@ def _fit(trainer) -> int:
         for w in shown:
             say(f"note: {w}")
 
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.report.html import report_on_finish
 
     on_finish = report_on_finish(str(trainer.device)) if trainer.cfg.train.report else None
@@ -190,8 +194,8 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_presets(args: argparse.Namespace) -> int:
-    from importlib import resources
 
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     import yaml
 
     from ganforge.config import preset_names
@@ -211,6 +215,7 @@ def _add_tasks(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_tasks(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.tasks import TASKS
 
     for name, cls in TASKS.items():
@@ -233,7 +238,6 @@ COMMANDS += [translate.register, upscale.register]  # image-to-image runs
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganforge.version import __version__
 
     parser = _Parser(prog="ganforge", description="Train, evaluate, explore and ship GANs.")
     parser.add_argument("--version", action="version", version=f"ganforge {__version__}")

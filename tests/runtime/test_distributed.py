@@ -29,7 +29,7 @@ DRIVER = Path(__file__).with_name("ddp_jobs.py")
 QUIET = {"runtime.progress": False, "runtime.tensorboard": False}
 
 # Models without batch norm or dropout: the 2-process update equals the 1-process one by
-# construction (train/distributed.py), up to the order of float sums. fp32: bf16 autocast (the
+# construction (runtime/distributed.py), up to the order of float sums. fp32: bf16 autocast (the
 # auto choice on CPUs with AVX512-BF16) rounds each half batch differently from the whole.
 EXACT = {**QUIET, "runtime.precision": "fp32"}
 TOY = {

@@ -56,6 +56,7 @@ def _channels(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore import ablate as A
     from ganforge.explore import latents as L
     from ganforge.explore.outputs import check_output

@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fake:
         if args.run:
             raise GanforgeError("give either RUN (score its generator) or --fake folder:PATH")
+        # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
         from ganforge.evaluation.folders import evaluate_folders
 
         result = evaluate_folders(args.fake, args.real, options, args.resolution, args.json)
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(format_table(result["metrics"]))
     if result.get("json"):
+        # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
         from ganforge.images import atomic_write_bytes
 
         path = Path(result.pop("json"))
@@ -126,6 +128,7 @@ def _note(line: str) -> None:
 
 def _eval_run(args: argparse.Namespace, options: Any) -> dict[str, Any]:
     """A run of any task, scored by its task's evaluator (``Task.evaluate``)."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.evaluation import protocol_hash
     from ganforge.runs import load_run
     from ganforge.runtime.device import resolve_device

@@ -58,6 +58,7 @@ def _open(args: argparse.Namespace):
 
 def _export_checked_onnx(E, model, out, opset: int | None) -> float | None:
     """Export under a temporary name, compare with PyTorch, publish only a file that matches."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore.outputs import atomic_path
 
     with atomic_path(out) as tmp:
@@ -79,6 +80,7 @@ def _export_checked_onnx(E, model, out, opset: int | None) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore import export as E
     from ganforge.explore.outputs import check_output
     from ganforge.inference.translator import Translator

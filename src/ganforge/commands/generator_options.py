@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import Any
 
+from ganforge.errors import GanforgeError
+
 
 def add_run_options(p: argparse.ArgumentParser, device: bool = True) -> None:
     p.add_argument("run", metavar="RUN", help="run folder (or a checkpoint file in one)")
@@ -49,6 +51,7 @@ def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
 
 
 def label_of(args: argparse.Namespace, run: Any) -> int | None:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore.latents import resolve_label
 
     return resolve_label(getattr(args, "label", None), run.num_classes, run.class_names)
@@ -56,7 +59,6 @@ def label_of(args: argparse.Namespace, run: Any) -> int | None:
 
 def require_images(run: Any, command: str) -> None:
     """Commands that draw pictures refuse the 2-D toy runs with a clear message."""
-    from ganforge.errors import GanforgeError
 
     if run.cfg.data.is_toy:
         raise GanforgeError(

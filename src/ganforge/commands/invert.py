@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.data.folder import parse_background
     from ganforge.explore.invert import comparison, invert, load_target
     from ganforge.explore.outputs import check_output, save_npy

@@ -15,12 +15,14 @@ held-out images' 1st percentile as the 1% a fresh draw from the data would. The 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ganforge.errors import GanforgeError
+from ganforge.version import __version__
 
 OTHER_SPLIT = {"train": "test", "test": "train"}
 
@@ -66,8 +68,8 @@ def _note(lines: list[str]) -> None:
 
 def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
     """Real images the generator never saw: ``source``, or the other split of the run's set."""
-    import dataclasses
 
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.data import load_data
 
     if source is None:
@@ -89,6 +91,7 @@ def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge import evaluation as ev
     from ganforge.data import load_data
     from ganforge.images import atomic_write_bytes
@@ -96,7 +99,6 @@ def run(args: argparse.Namespace) -> int:
     from ganforge.metrics.reference import sample_indices
     from ganforge.runs import load_run
     from ganforge.runtime.device import resolve_device
-    from ganforge.version import __version__
 
     if args.n < 1 or args.k < 1:
         raise GanforgeError(f"--n and --k must be positive, got --n {args.n} --k {args.k}")
@@ -115,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     features = None if args.features == "none" else ev.resolve_features(args.features, cfg.source)
     extractor = None
     if features is not None:
+        # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
         from ganforge.metrics.features import load_extractor
 
         try:

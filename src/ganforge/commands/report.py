@@ -10,8 +10,10 @@ interpolation strip, timing and the data report; images are embedded, nothing is
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ganforge.commands.generator_options import done
+from ganforge.errors import GanforgeError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
-    from ganforge.errors import GanforgeError
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.report.html import write_report
     from ganforge.runtime.device import resolve_device
 

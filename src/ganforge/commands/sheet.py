@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore import sample as S
     from ganforge.explore.outputs import check_output
     from ganforge.explore.sheet import sheet

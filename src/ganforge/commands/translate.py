@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from ganforge.errors import GanforgeError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,12 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
 def process(args: argparse.Namespace, direction: str | None, tile: int | None) -> int:
     """Shared by translate and upscale: open the run, then each input -> one PNG."""
-    from pathlib import Path
 
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     import torch
 
     from ganforge.commands.generator_options import done
-    from ganforge.errors import GanforgeError
     from ganforge.images import save_png
     from ganforge.inference.translator import (
         collect_inputs,

@@ -41,7 +41,7 @@ FEATURES = ("auto", "fmnist", "mnist", "inception")
 REAL_SPLIT = {"fashion-mnist": "test", "mnist": "test", "cifar10": "train"}
 DATASET_CLASSIFIER = {"fmnist": "fashion-mnist", "mnist": "mnist"}  # extractor -> its classes
 # Feature sizes, known before an extractor is loaded, so a config can be checked up front
-# (tests/test_evaluation.py checks them against the networks).
+# (tests/evaluation/test_protocol.py checks them against the networks).
 FEATURE_DIMS = {"fmnist": 256, "mnist": 256, "inception": 2048}
 
 # Direction of every scalar a metric reports, for best-checkpoint selection and for readers.

@@ -9,7 +9,7 @@ What it adds to the run folder::
                        extractor and weights SHA-256, sample counts, resize and quantisation, data
                        set (with a hash of its pixels) and split, reference-statistics SHA-256,
                        seeds, metric settings, ganforge version
-    metrics.png        the metric curves over images (report/eval_curves.py)
+    metrics.png        the metric curves over images (evaluation/curves.py)
     best.safetensors   a full checkpoint (the format of checkpoints/) from the evaluation where
                        ``train.best_metric`` was best; ``load_run(run, checkpoint="best")`` opens it
 

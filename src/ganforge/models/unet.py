@@ -17,7 +17,7 @@ Deviation at depth < 8: the reference puts dropout in the ``num_downs - 5`` bloc
 next to the innermost one, i.e. in none at all below 256 px; we keep three dropout blocks next to
 the innermost (fewer when depth < 5), so the small demos keep pix2pix's only noise source. The
 generator is run in eval mode for inference (dropout off), unlike the paper's test-time dropout:
-see ``ganforge/inference.py``.
+see ``ganforge/inference/translator.py``.
 Call signature: ``G(x) -> y``, x (B, in_channels, H, W) and y (B, out_channels, H, W) in [-1, 1].
 """
 

@@ -3,7 +3,7 @@
 Reading a device scalar waits for the device, so the loop never does it per step: each step adds
 its scalars to running sums (and counts how many steps each sum holds), and ``means`` reads them
 once per ``train.log_every`` images. Under torchrun the sums are averaged over the processes in
-one all_reduce at those points, together with the stop flag (train/distributed.py).
+one all_reduce at those points, together with the stop flag (runtime/distributed.py).
 """
 
 from __future__ import annotations

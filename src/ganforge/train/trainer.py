@@ -71,7 +71,7 @@ class Trainer:
         rt = cfg.runtime
         if rt.threads > 0:
             torch.set_num_threads(rt.threads)
-        # Under torchrun (train/distributed.py) the checks come first: a bad launch fails on every
+        # Under torchrun (runtime/distributed.py) the checks come first: a bad launch fails on every
         # rank before any of them waits for the others.
         self.launch = distributed.launch_from_env()
         self.is_main = self.launch.is_main
@@ -83,7 +83,7 @@ class Trainer:
         self.precision, note = choose_precision(rt.precision, self.device)
         self._notes: list[str] = [note] if note else []
         if rt.keep_cpu_memory and self.device.type == "cpu":
-            note = keep_freed_memory()  # train/cpu_memory.py: stops per-step page faults
+            note = keep_freed_memory()  # runtime/cpu_memory.py: stops per-step page faults
             self._notes += [note] if note else []
         distributed.init(self.launch, self.device)
         self.shard = distributed.shard_of(self.launch)
