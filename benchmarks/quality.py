@@ -140,6 +140,11 @@ def score(
     """(the row's scores, the full protocol)."""
     t0 = time.perf_counter()
     result = score_generator(G, real, ext, METRICS, n, 0, num_classes=num_classes, reference=ref)
+    return scores_row(result, t0)
+
+
+def scores_row(result: dict[str, Any], t0: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A scoring result as (the row's scores, the full protocol); ``t0`` started the clock."""
     m = result["metrics"]
     row = {
         "fd_fmnist": round(m["fd_fmnist"], 3),

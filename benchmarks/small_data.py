@@ -13,27 +13,41 @@ Rows go to ``benchmarks/results/small-data-cpu.json`` with the CPU model and pre
 
     python benchmarks/small_data.py --minutes 8                  # 6 runs of 8 minutes
     python benchmarks/small_data.py --subsets 200 --policies none,ada --minutes 1 --n 2000
+    python benchmarks/small_data.py --floor                      # the subsets themselves, no training
     python benchmarks/small_data.py --table
+
+``--floor`` scores each subset itself, its images repeated to ``--n`` samples: what a generator that
+memorised its training images perfectly would score. On 200 images that is far from 0, and no
+generator trained on them can be expected to beat it by much.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ganforge.config import load_config
-from ganforge.evaluation import load_real, reference_for
+from ganforge.data import load_data
+from ganforge.evaluation import load_real, reference_for, score_images
 from ganforge.images import atomic_write_bytes
 from ganforge.metrics.features import load_extractor
 from ganforge.version import __version__
-from quality import cpu_info, ganforge_snapshots, score  # benchmarks/ is on sys.path
+from quality import (  # benchmarks/ is on sys.path
+    METRICS,
+    cpu_info,
+    ganforge_snapshots,
+    score,
+    scores_row,
+)
 
 RESULTS = Path(__file__).parent / "results" / "small-data-cpu.json"
 POLICIES = {
@@ -41,6 +55,20 @@ POLICIES = {
     "diffaugment": {"augment.policy": "diffaugment"},
     "ada": {"augment.policy": "ada"},
 }
+
+
+def memorised_row(
+    cfg: Any, subset: int, ext: Any, n: int, ref: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The subset itself, repeated to ``n`` samples, scored like a generator's samples."""
+    t0 = time.perf_counter()
+    images = load_data(dataclasses.replace(cfg.data, max_images=subset)).images
+    fake = images[torch.arange(n) % len(images)]
+    result = score_images(fake, ref, ext, METRICS, 0)
+    scores, protocol = scores_row(result, t0)
+    row = {"subset": subset, "policy": "memorised", "minutes": 0.0, "train_s": 0.0}
+    row |= {"images": len(images), "dtype": "-", "ada_p": None, "n": n, **scores}
+    return row, protocol
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -69,6 +97,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--table", action="store_true", help="print the recorded rows and exit")
+    ap.add_argument(
+        "--floor", action="store_true", help="score the subsets themselves (a perfect memoriser)"
+    )
     args = ap.parse_args()
     data = json.loads(args.out.read_text()) if args.out.is_file() else {"rows": [], "protocols": {}}
     if args.table:
@@ -89,7 +120,16 @@ def main() -> None:
     }
     rows = []
     for subset in (int(s) for s in args.subsets.split(",")):
-        for policy in args.policies.split(","):
+        for policy in ["memorised"] if args.floor else args.policies.split(","):
+            if policy == "memorised":
+                row, protocol = memorised_row(cfg, subset, ext, args.n, ref)
+                row = {"setup": args.preset, **row, **info}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+                data["rows"].append(row)
+                data["protocols"][row["protocol"]] = protocol
+                atomic_write_bytes(args.out, (json.dumps(data, indent=2) + "\n").encode())
+                continue
             over = {
                 "data.max_images": subset,
                 "train.batch_size": min(cfg.train.batch_size, subset),
