@@ -194,8 +194,7 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_presets(args: argparse.Namespace) -> int:
-
-    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
+    # Deferred: only this command reads YAML, so `ganforge --help` skips PyYAML and the config.
     import yaml
 
     from ganforge.config import preset_names
@@ -238,7 +237,6 @@ COMMANDS += [translate.register, upscale.register]  # image-to-image runs
 
 
 def build_parser() -> argparse.ArgumentParser:
-
     parser = _Parser(prog="ganforge", description="Train, evaluate, explore and ship GANs.")
     parser.add_argument("--version", action="version", version=f"ganforge {__version__}")
     parser.add_argument(

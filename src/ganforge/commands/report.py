@@ -30,7 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.report.html import write_report
     from ganforge.runtime.device import resolve_device

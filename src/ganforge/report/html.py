@@ -178,19 +178,15 @@ def _loss_png(run_dir: Path) -> bytes | None:
         return out.read_bytes() if out.is_file() else None
 
 
+def _number(info: dict[str, Any], key: str, kind: type | tuple[type, ...] = (int, float)) -> Any:
+    """A non-negative number of type ``kind`` from run.json (a file anyone can edit), or 0 when
+    the entry is not one."""
+    v = info.get(key, 0)
+    return v if isinstance(v, kind) and not isinstance(v, bool) and 0 <= v < 1e18 else 0
+
+
 def _count(info: dict[str, Any], key: str) -> int:
-    """A count from run.json (a file anyone can edit): the int, or 0 when it is not one."""
-    v = info.get(key, 0)
-    return v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**18 else 0
-
-
-def _number(info: dict[str, Any], key: str) -> float:
-    v = info.get(key, 0)
-    return (
-        float(v)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1e18
-        else 0.0
-    )
+    return _number(info, key, int)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

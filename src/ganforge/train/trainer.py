@@ -225,11 +225,11 @@ class Trainer:
         if self.is_main and (note := sweep(self.run_dir)):
             self._notes.append(note)
 
-    def _environment(self, e: Exception) -> Exception:
+    def _environment(self, e: Exception) -> GanforgeError | None:
         """The one-line error of an environment failure (disk full, read-only, out of memory,
-        train/failures.py) naming the last good checkpoint; ``e`` itself for anything else."""
+        train/failures.py) naming the last good checkpoint; None for anything else."""
         last = ckpt.list_checkpoints(self.run_dir / "checkpoints")
-        return run_failure(e, self.run_dir, self.images_seen, last[-1] if last else None) or e
+        return run_failure(e, self.run_dir, self.images_seen, last[-1] if last else None)
 
     def _failed(self, e: Exception) -> GanforgeError | None:
         """Mark the run failed in run.json (if that can still be written) with ``e``'s first
@@ -240,7 +240,7 @@ class Trainer:
             first = text.splitlines()[0][:300] if text else ""
             with contextlib.suppress(OSError):  # a full disk may refuse run.json too
                 self._write_status("failed", error=f"{type(e).__name__}: {first}")
-        return error if error is not e else None
+        return error
 
     def _write_status(self, status: str, **extra: Any) -> None:
         self.status = status
@@ -425,7 +425,7 @@ class Trainer:
         except OSError as e:  # a full disk, a read-only folder: one line (and no half-made folder)
             if new and (error := environment_error(e)) is not None:
                 raise GanforgeError(f"cannot make the run folder {self.run_dir}: {error}") from None
-            raise self._environment(e) from None
+            raise (self._environment(e) or e) from None
         if on_start is not None:
             on_start(self.run_dir)
         total = tc.images
@@ -501,5 +501,5 @@ class Trainer:
                     extra = {}
                 self._write_status("finished", **extra)
         except OSError as e:
-            raise self._environment(e) from None
+            raise (self._environment(e) or e) from None
         return self
