@@ -16,7 +16,6 @@ import yaml
 
 from ganforge.cli import main
 from ganforge.config import preset_names
-from ganforge.data import sources
 
 TINY = [
     "--set=data.split=test",
@@ -243,7 +242,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys,
     args, expected = BAD[case]
     empty_dir = tmp_path / "no-system-copy"
     empty_dir.mkdir()
-    monkeypatch.setattr(sources, "MNIST_SYSTEM_DIR", empty_dir)
+    monkeypatch.setenv("GANFORGE_DATASETS", str(empty_dir))
     subs = {"tmp": str(tmp_path)}
     for kind in ("empty", "non-images", "corrupt"):
         if "{" + kind + "}" in " ".join(args):

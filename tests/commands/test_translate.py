@@ -190,6 +190,7 @@ def test_colour_sr_eval_uses_the_y_channel_and_skips_fid_offline(tmp_path, capsy
     import urllib.error
     import urllib.request
 
+    monkeypatch.delenv("GANFORGE_OFFLINE")  # the download is attempted, and fails: no network
     folder = tmp_path / "photos"
     folder.mkdir()
     rng = np.random.default_rng(1)

@@ -13,6 +13,13 @@ from ganforge.config import DataConfig
 from ganforge.data.download import cache_dir, fetch, parse_digest, verify
 from ganforge.errors import GanforgeError
 
+
+@pytest.fixture(autouse=True)
+def _downloads_allowed(monkeypatch):
+    # Downloads here come from a server on 127.0.0.1 (or an unreachable address) only.
+    monkeypatch.delenv("GANFORGE_OFFLINE", raising=False)
+
+
 PAYLOAD = b"ganforge test payload\n" * 1000
 
 

@@ -10,6 +10,12 @@ from ganforge.data.i2i_sets import PAIRED_SETS, UNPAIRED_SETS, extract_zip, loca
 from ganforge.errors import GanforgeError
 
 
+@pytest.fixture(autouse=True)
+def _downloads_allowed(monkeypatch):
+    # Downloads here come from a server on 127.0.0.1 (or an unreachable address) only.
+    monkeypatch.delenv("GANFORGE_OFFLINE", raising=False)
+
+
 def _rgb(h, w, value):
     return Image.fromarray(np.full((h, w, 3), value, dtype=np.uint8))
 

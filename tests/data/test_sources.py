@@ -22,16 +22,36 @@ from ganforge.data.idx import write_idx
 from ganforge.data.sources import FASHION_MNIST, IdxDataset, IdxFile
 from ganforge.errors import GanforgeError
 
-HAVE_SYSTEM_COPY = (sources.FASHION_MNIST_SYSTEM_DIR / "train-images-idx3-ubyte.gz").is_file()
+HAVE_SYSTEM_COPY = (sources.system_dir(FASHION_MNIST) / "train-images-idx3-ubyte.gz").is_file()
+
+
+@pytest.fixture(autouse=True)
+def _downloads_allowed(monkeypatch):
+    # The download tests here serve files from 127.0.0.1 (or an unreachable port) only.
+    monkeypatch.delenv("GANFORGE_OFFLINE", raising=False)
 
 
 @pytest.fixture
 def no_system_copy(tmp_path, monkeypatch):
     empty = tmp_path / "no-system-copy"
     empty.mkdir()
-    monkeypatch.setattr(sources, "FASHION_MNIST_SYSTEM_DIR", empty)
-    monkeypatch.setattr(sources, "MNIST_SYSTEM_DIR", empty)
+    monkeypatch.setenv("GANFORGE_DATASETS", str(empty))
     return empty
+
+
+def test_system_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("GANFORGE_DATASETS", raising=False)
+    assert sources.system_dir(FASHION_MNIST) == sources.Path("/usr/share/datasets/fashion-mnist")
+    monkeypatch.setenv("GANFORGE_DATASETS", str(tmp_path))
+    assert sources.system_dir(sources.MNIST) == tmp_path / "mnist"
+
+
+def test_offline_environment_stops_downloads(no_system_copy, monkeypatch):
+    monkeypatch.setenv("GANFORGE_OFFLINE", "1")
+    monkeypatch.setattr(sources, "FASHION_MNIST_BASE_URL", "http://127.0.0.1:1/")
+    with pytest.warns(UserWarning, match="embedded"):
+        data = load_data(DataConfig(split="train", max_images=10))
+    assert "GANFORGE_OFFLINE" in data.report["fallback"]
 
 
 def test_registry_is_well_formed():
@@ -66,7 +86,10 @@ def test_embedded_split_resized_to_32_and_rgb(no_system_copy):
     assert data.images[:, :, 0, 0].float().mean() < 5
 
 
-@pytest.mark.skipif(not HAVE_SYSTEM_COPY, reason="no /usr/share/datasets/fashion-mnist here")
+@pytest.mark.skipif(
+    not HAVE_SYSTEM_COPY,
+    reason="no Debian dataset-fashion-mnist here (or $GANFORGE_DATASETS hides it)",
+)
 def test_train_split_from_system_copy():
     data = load_data(DataConfig(split="train", resolution=28))
     assert data.images.shape == (60_000, 1, 28, 28)
@@ -81,15 +104,17 @@ def test_fallback_to_embedded_when_offline(no_system_copy):
     assert len(data) == 10_000
     r = data.report
     assert r["origin"] == "embedded" and r["split"] == "test"
-    assert len(r["warnings"]) == 1 and "downloads are off" in r["warnings"][0]
-    assert "\n" not in r["warnings"][0]
+    assert len(r["warnings"]) == 1 and "downloads are off" in r["fallback"]
+    # The note is one short sentence; the reason is kept in the report.
+    assert "\n" not in r["warnings"][0] and len(r["warnings"][0]) < 160
+    assert "README" in r["warnings"][0] and "10,000" in r["warnings"][0]
 
 
 def test_fallback_when_download_fails(no_system_copy, monkeypatch):
     monkeypatch.setattr(sources, "FASHION_MNIST_BASE_URL", "http://127.0.0.1:1/")
-    with pytest.warns(UserWarning, match="could not download"):
+    with pytest.warns(UserWarning, match="embedded"):
         data = load_data(DataConfig(split="train", download=True, max_images=10))
-    assert len(data) == 10 and "could not download" in data.report["warnings"][0]
+    assert len(data) == 10 and "could not download" in data.report["fallback"]
 
 
 def test_cache_copy_is_preferred_and_may_be_recompressed(no_system_copy, tmp_path):

@@ -23,6 +23,12 @@ from ganforge.metrics.inception import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _downloads_allowed(monkeypatch):
+    # Downloads here come from a server on 127.0.0.1 (or an unreachable address) only.
+    monkeypatch.delenv("GANFORGE_OFFLINE", raising=False)
+
+
 @pytest.fixture(scope="module")
 def random_weights(tmp_path_factory):
     torch.manual_seed(0)

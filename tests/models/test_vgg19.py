@@ -8,6 +8,13 @@ import torch
 from ganforge.errors import GanforgeError
 from ganforge.models import vgg19 as V
 
+
+@pytest.fixture(autouse=True)
+def _downloads_allowed(monkeypatch):
+    # Downloads here come from a server on 127.0.0.1 (or an unreachable address) only.
+    monkeypatch.delenv("GANFORGE_OFFLINE", raising=False)
+
+
 TORCHVISION_CONVS = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
 
 

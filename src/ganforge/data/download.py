@@ -31,6 +31,12 @@ def cache_dir(cfg: DataConfig | None = None) -> Path:
     return Path(chosen or "~/.cache/ganforge").expanduser()
 
 
+def offline() -> bool:
+    """True when ``$GANFORGE_OFFLINE`` is set (to anything but 0): no download is attempted, the
+    way ``HF_HUB_OFFLINE`` works (the test suite sets it, so it never reaches the network)."""
+    return os.environ.get("GANFORGE_OFFLINE", "0") not in ("", "0")
+
+
 def parse_digest(digest: str) -> tuple[str, str]:
     """``"<64 hex>"`` or ``"sha256:<hex>"`` -> ("sha256", hex); ``"md5:<hex>"`` -> ("md5", hex)."""
     algo, _, value = digest.rpartition(":")
@@ -89,6 +95,11 @@ def fetch(
             )
         return dest
     by_hand = f"download {url} and save it as {dest.name} in {dest.parent}"
+    if allow_download and offline():
+        raise GanforgeError(
+            f"{dest.name} is not in {dest.parent} and downloads are off ($GANFORGE_OFFLINE is set): "
+            f"{by_hand}"
+        )
     if not allow_download:
         raise GanforgeError(
             f"{dest.name} is not in {dest.parent} and downloads are off (data.download=false): "

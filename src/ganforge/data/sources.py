@@ -22,6 +22,7 @@ found or fetched: `ganforge train` works offline with nothing installed.
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,9 @@ from ganforge.data.download import cache_dir, fetch
 from ganforge.data.idx import parse_idx, read_idx_bytes
 from ganforge.errors import DataWarning, GanforgeError
 
-# Module-level so tests (and packagers) can point them elsewhere; read at call time.
-FASHION_MNIST_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
-MNIST_SYSTEM_DIR = Path("/usr/share/datasets/mnist")
+SYSTEM_DATASETS = "/usr/share/datasets"
+"""Where system packages put data sets (Debian's dataset-fashion-mnist: SYSTEM_DATASETS/fashion-mnist);
+``$GANFORGE_DATASETS`` points elsewhere (an empty folder hides them, as on a fresh machine)."""
 EMBEDDED_DIR = Path(__file__).resolve().parent / "embedded"
 FASHION_MNIST_BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 MNIST_BASE_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -145,7 +146,8 @@ def base_url(ds: IdxDataset) -> str:
 
 
 def system_dir(ds: IdxDataset) -> Path:
-    return {"fashion-mnist": FASHION_MNIST_SYSTEM_DIR, "mnist": MNIST_SYSTEM_DIR}[ds.key]
+    """The system copy's folder of ``ds``: $GANFORGE_DATASETS (default /usr/share/datasets)/key."""
+    return Path(os.environ.get("GANFORGE_DATASETS") or SYSTEM_DATASETS) / ds.key
 
 
 # --------------------------------------------------------------------------- IDX sets
@@ -179,6 +181,8 @@ class Located:
     origin: str
     split: str
     warnings: list[str] = field(default_factory=list)
+    fallback: str = ""
+    """Why the embedded test split stands in for the asked split (kept in the data report)."""
 
 
 def locate_idx(ds: IdxDataset, split: str, cfg: DataConfig) -> Located:
@@ -206,16 +210,16 @@ def locate_idx(ds: IdxDataset, split: str, cfg: DataConfig) -> Located:
     except GanforgeError as e:
         if not ds.has_embedded_test:
             raise
-        reason = "downloads are off (data.download=false)" if not cfg.download else str(e)
+        why = "downloads are off (data.download=false)" if not cfg.download else str(e)
+    # One short sentence: the README's Data section says where the full split comes from.
     msg = (
-        f"{ds.title} {split} split not found in {looked[0]} or {looked[1]}, and {reason}; "
-        f"using the {ds.sizes['test']:,}-image test split embedded in ganforge instead. For all "
-        f"{ds.sizes[split]:,} images, put {img_f.name} and {lab_f.name} from {url} in {cache}"
+        f"{ds.title}'s {split} split is not installed (README: Data), so this uses the "
+        f"{ds.sizes['test']:,} test images embedded in ganforge"
     )
     warnings.warn(msg, DataWarning, stacklevel=3)
     test_img, test_lab = ds.files[("test", "images")], ds.files[("test", "labels")]
     return Located(
-        EMBEDDED_DIR / test_img.name, EMBEDDED_DIR / test_lab.name, "embedded", "test", [msg]
+        EMBEDDED_DIR / test_img.name, EMBEDDED_DIR / test_lab.name, "embedded", "test", [msg], why
     )
 
 
@@ -232,6 +236,7 @@ def load_idx_source(key: str, cfg: DataConfig) -> ImageData:
         "split": loc.split,
         "paths": [str(loc.images), str(loc.labels)],
         "warnings": loc.warnings,
+        **({"fallback": loc.fallback} if loc.fallback else {}),
     }
     return ImageData(
         torch.from_numpy(images).unsqueeze(1),  # (N, 1, 28, 28)
