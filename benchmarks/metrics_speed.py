@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 import ganforge
-from ganforge.data.idx import read_idx
+from ganforge.data.sources.idx import read_idx
 from ganforge.errors import GanforgeError
 from ganforge.metrics.density_coverage import density_coverage
 from ganforge.metrics.features import Extractor, load_extractor

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganforge.data.idx import read_idx
+from ganforge.data.sources.idx import read_idx
 from ganforge.errors import GanforgeError
 from ganforge.metrics.fmnist_net import (
     ARCH,
@@ -47,7 +47,7 @@ MIN_ACCURACY = {"fashion-mnist": 0.93, "mnist": 0.99}
 def load_split(dataset: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The published split through ganforge's readers: cache, system copy, download (checked)."""
     from ganforge.config import DataConfig
-    from ganforge.data.sources import load_idx_source
+    from ganforge.data.sources.sets import load_idx_source
 
     data = load_idx_source(dataset, DataConfig(source=dataset, split=split))
     if data.report.get("split") != split:

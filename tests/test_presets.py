@@ -7,7 +7,7 @@ import torch
 
 from ganforge.config import load_config, preset_names
 from ganforge.data import load_data
-from ganforge.data.toy import ring_centers
+from ganforge.data.sources.toy import ring_centers
 from ganforge.images import save_png
 from ganforge.metrics.mode_coverage import toy_mode_coverage
 from ganforge.train.trainer import Trainer
@@ -85,7 +85,7 @@ def test_every_preset_trains_a_few_steps(name, tmp_path):
     if base.model.task == "r3gan":  # the stage plan from the tiny widths, not the paper's 768
         over.update({"r3gan.widths": [], "r3gan.max_width": 16, "r3gan.group_width": 8})
     trainer = Trainer(load_config(name, over), data=data).fit()
-    assert trainer.status == "finished" and trainer.g_steps == 2
+    assert trainer.status == "finished" and trainer.iterations == 2
     assert (trainer.run_dir / "checkpoints").is_dir()
     for net in trainer.task.nets.values():
         assert all(torch.isfinite(p).all() for p in net.parameters())
@@ -102,7 +102,7 @@ def test_toy_ring_covers_at_least_six_of_eight_modes(tmp_path):
         "train.checkpoint_every": 300_000,
     }
     trainer = Trainer(load_config("toy-ring-mlp", over)).fit()
-    G = trainer.sample_model().eval()
+    G = trainer.inference().require("sample").G.eval()
     with torch.no_grad():
         pts = G(torch.randn(2000, 2, generator=torch.Generator().manual_seed(1)))
     cov = toy_mode_coverage(pts, ring_centers(), std=0.02)
@@ -134,7 +134,7 @@ def test_short_dcgan_run_on_embedded_data_learns(tmp_path):
     from ganforge.images import to_uint8
 
     def fd_now():
-        G = trainer.sample_model().eval()
+        G = trainer.inference().require("sample").G.eval()
         with torch.no_grad():
             fake = to_uint8(G(z))
         G.train()

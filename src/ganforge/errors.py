@@ -13,6 +13,15 @@ class GanforgeError(Exception):
     """Bad input (config, data, checkpoint, command line): the message says what and how to fix it."""
 
 
+class MissingUse(GanforgeError):
+    """A run asked for a use its model does not declare (``inference/uses.py``); ``have`` lists
+    the uses it does declare, so the CLI can name the commands that serve them."""
+
+    def __init__(self, message: str, have: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.have = have
+
+
 class DataWarning(UserWarning):
     """Something about the data a user should know (e.g. a fallback); also kept in the data report.
 

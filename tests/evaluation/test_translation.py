@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ganforge.config import load_config
-from ganforge.data.domains import TwoDomainData
+from ganforge.data.i2i.domains import TwoDomainData
 from ganforge.errors import GanforgeError
 from ganforge.evaluation import translation as T
 from ganforge.evaluation.options import EvalOptions

@@ -147,3 +147,16 @@ def test_collect_inputs_expands_folders_and_refuses_clashing_names(tmp_path):
     clash.write_bytes(b"x")
     with pytest.raises(GanforgeError, match="several inputs would write b.png"):
         collect_inputs([str(d), str(clash)])
+
+
+def test_uses_export_and_description_follow_the_scale():
+    same, sr = _tr(Recorder()), _tr(Recorder(scale=4), scale=4)
+    assert same.uses == {"translate": ("image",)} and sr.uses == {"upscale": ("image",)}
+    assert same.module is same.net and same.describe() == "gan G (AtoB)"
+    spec = sr.export_spec()
+    assert spec.input_names == ["input"] and spec.output_name == "output"
+    assert spec.config["scale"] == 4 and spec.config["output"]["shape"][2] == "4*height"
+    x = spec.example[0]
+    assert spec.module(x).shape == (x.shape[0], 1, 4 * x.shape[2], 4 * x.shape[3])
+    m = _tr(Recorder(), multiple=4).export_spec()
+    assert all(p[0].shape[2] % 4 == 0 and p[0].shape[3] % 4 == 0 for p in m.probes)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import ganforge
-from ganforge.data.idx import read_idx
+from ganforge.data.sources.idx import read_idx
 
 EMBEDDED = Path(ganforge.__file__).parent / "data" / "embedded"
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganforge.data.idx import write_idx
+from ganforge.data.sources.idx import write_idx
 from ganforge.errors import GanforgeError
 from ganforge.metrics.features import EXTRACTORS, load_extractor, sha256_state_dict
 from ganforge.metrics.fmnist_net import DEFAULT_WEIGHTS, MNIST_TRAIN_COMMAND, mnist_weights_paths
@@ -108,3 +108,17 @@ def test_script_refuses_bad_input_in_one_line(tmp_path):
     done = _train("--dataset", "mnist", "--data-dir", str(tmp_path))
     assert done.returncode == 2 and "missing train-images-idx3-ubyte" in done.stderr
     assert not mnist_weights_paths()[-1].exists()
+
+
+def test_rgba_is_composited_and_other_channel_counts_refused():
+    from ganforge.metrics.features import as_uint8_images
+
+    rgba = torch.zeros(2, 4, 3, 3, dtype=torch.uint8)
+    rgba[0, :3] = 100
+    rgba[0, 3] = 255  # opaque: its own colour
+    out = as_uint8_images(rgba, background=(10, 20, 30))  # image 1 transparent: the background
+    assert out.shape == (2, 3, 3, 3)
+    assert out[0].unique().tolist() == [100]
+    assert out[1, :, 0, 0].tolist() == [10, 20, 30]
+    with pytest.raises(GanforgeError, match=r"expected \(N, C, H, W\) with C = 1, 3 or 4"):
+        as_uint8_images(torch.zeros(1, 2, 3, 3, dtype=torch.uint8))

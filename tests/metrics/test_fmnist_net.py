@@ -79,7 +79,7 @@ def test_rgb_and_other_sizes_go_through_the_protocol(extractor, fmnist_test):
 def test_bad_inputs_and_files_are_clear_errors(extractor, tmp_path):
     with pytest.raises(GanforgeError, match="uint8"):
         extractor.extract(torch.zeros(2, 1, 28, 28))
-    with pytest.raises(GanforgeError, match="C = 1 or 3"):
+    with pytest.raises(GanforgeError, match="C = 1, 3 or 4"):
         extractor.extract(torch.zeros(2, 2, 28, 28, dtype=torch.uint8))
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a safetensors file")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics.features import load_extractor
@@ -60,3 +61,20 @@ def test_missing_and_mismatched_reference_files(fmnist, fmnist_test, tmp_path):
     junk.write_bytes(b"{}")
     with pytest.raises(GanforgeError, match="not a ganforge reference"):
         load_reference(junk)
+
+
+def test_rgba_references_record_and_key_the_background(fmnist, tmp_path):
+    from ganforge.metrics.reference import compute_reference
+
+    g = torch.Generator().manual_seed(0)
+    rgba = torch.randint(0, 256, (8, 4, 28, 28), generator=g).to(torch.uint8)
+    white = compute_reference(rgba[:, :1].repeat(1, 4, 1, 1), fmnist, "d", "all")
+    assert white.meta["rgba"] == "alpha composited onto RGB [255, 255, 255]"
+    assert white.meta["image_shape"] == [3, 28, 28]  # the composited images'
+    a = cached_reference(rgba, fmnist, "d", "all", folder=tmp_path)
+    b = cached_reference(rgba, fmnist, "d", "all", folder=tmp_path, background=(0, 0, 0))
+    assert a.meta["key"] != b.meta["key"]  # another background is another reference
+    assert len(list(tmp_path.glob("*.safetensors"))) == 2
+    grey = compute_reference(rgba[:, :1], fmnist, "d", "all")
+    assert "rgba" not in grey.meta
+    assert grey.meta["key"] == reference_key("d", "all", 8, 0, fmnist.protocol)  # as before

@@ -116,3 +116,57 @@ def test_kid_subsets_and_seeds_are_recorded(fmnist, fmnist_test):
     first = evaluate(images[:300], images[300:600], ["kid", "is"], fmnist, n=300, seed=0)
     assert again["kid_fmnist"] == pytest.approx(first["kid_fmnist"], rel=1e-6)
     assert again["classifier_score"] == pytest.approx(first["classifier_score"], rel=1e-6)
+
+
+class _ChannelMeans(torch.nn.Module):
+    """A stand-in feature network: per-channel means and a ramp, (B, 4) features (no weights)."""
+
+    def forward(self, images):
+        x = images.float()
+        means = x.mean(dim=(2, 3))  # (B, C)
+        pool = torch.cat(
+            [means, means.sum(1, keepdim=True).sin(), x.std(dim=(1, 2, 3))[:, None]], 1
+        )
+        return {"pool": pool, "logits": pool}
+
+
+def _stub(name: str = "lite1", fd_min: int | None = 50):
+    from ganforge.metrics.features import Extractor
+
+    return Extractor(name, _ChannelMeans(), "0" * 64, "none", 4, fd_min_samples=fd_min)
+
+
+def _rgb(n: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, 3, 6, 6), generator=g).to(torch.uint8)
+
+
+def test_fd_under_the_measured_minimum_is_refused_in_one_line_and_kid_is_given():
+    ext = _stub()
+    with pytest.raises(GanforgeError) as e:
+        evaluate(_rgb(30, 0), _rgb(40, 1), ["fid"], ext)
+    msg = str(e.value)
+    assert msg.startswith("FD-Lite1 refused for 30 fake and 40 real images: below 50 samples")
+    assert "KID (unbiased at any n)" in msg and "\n" not in msg
+    out = evaluate(_rgb(30, 0), _rgb(40, 1), ["kid"], ext)
+    assert "kid_lite1" in out and out["protocol"]["fd_min_samples"] == 50
+    assert evaluate(_rgb(60, 0), _rgb(60, 1), ["fid"], ext)["fd_lite1"] >= 0  # at the minimum
+
+
+def test_rgba_is_composited_onto_the_background_and_the_protocol_says_so():
+    ext = _stub()
+    rgb = _rgb(8, 0)
+    transparent = torch.cat([rgb, torch.zeros_like(rgb[:, :1])], 1)  # alpha 0: the background
+    white = torch.full_like(rgb, 255)
+    out = evaluate(transparent, white, ["kid"], ext)
+    assert out["kid_lite1"] == pytest.approx(0.0, abs=1e-9)  # same images once composited
+    assert out["protocol"]["rgba"] == "alpha composited onto RGB [255, 255, 255]"
+    black = evaluate(transparent, white, ["kid"], ext, background=(0, 0, 0))
+    assert black["kid_lite1"] > 0 and black["protocol"]["rgba"].endswith("[0, 0, 0]")
+    assert "rgba" not in evaluate(rgb, white, ["kid"], ext)["protocol"]  # RGB: nothing to say
+
+
+def test_imagenet_features_know_no_data_set_classes():
+    x = _rgb(8, 0)
+    with pytest.raises(GanforgeError, match="needs a classifier of the data set's classes"):
+        evaluate(x, x, ["modes"], _stub(), real_labels=torch.zeros(8, dtype=torch.long))

@@ -53,7 +53,7 @@ def run_interrupted(job: dict) -> None:
 
     def g_loss_then_signal(*args, **kwargs):
         out = g_phase.loss(*args, **kwargs)
-        if t.launch.is_main and t.g_steps == 1:
+        if t.launch.is_main and t.iterations == 1:
             os.kill(os.getpid(), signal.SIGINT)
         return out
 

@@ -11,7 +11,7 @@ import pytest
 
 from ganforge.config import load_config
 from ganforge.runtime import cpu_memory
-from ganforge.train import trainer as trainer_module
+from ganforge.train import process as process_module
 from ganforge.train.trainer import Trainer
 from helpers import tiny_overrides
 
@@ -65,7 +65,7 @@ def test_without_glibc_nothing_changes_and_a_note_says_why(monkeypatch):
 def test_trainer_applies_it_only_when_asked(tmp_path, tiny_data, monkeypatch, keep):
     calls = []
     monkeypatch.setattr(
-        trainer_module, "keep_freed_memory", lambda: calls.append(1) or "allocator note"
+        process_module, "keep_freed_memory", lambda: calls.append(1) or "allocator note"
     )
     ov = tiny_overrides(tmp_path, **{"runtime.keep_cpu_memory": keep, "runtime.device": "cpu"})
     t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data)

@@ -231,7 +231,7 @@ def test_rank_zero_alone_writes_the_run_folder(launched):
         assert f in names, f
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "finished" and info["world_size"] == 2
-    assert info["images_seen"] == 1024 and info["g_steps"] == 16
+    assert info["images_seen"] == 1024 and info["iterations"] == 16
     rows = (run / "metrics.csv").read_text().splitlines()[1:]
     assert [int(r.split(",")[0]) for r in rows] == list(range(128, 1025, 128))  # once each
     evals = (run / "metrics-eval.csv").read_text().splitlines()[1:]
@@ -262,7 +262,7 @@ def test_every_preset_trains_under_torchrun(launched, name):
     root, stderr = launched
     (run,) = (root / "presets").glob(f"*-{name}")
     info = json.loads((run / "run.json").read_text())
-    assert info["status"] == "finished" and info["g_steps"] == 2 and info["world_size"] == 2
+    assert info["status"] == "finished" and info["iterations"] == 2 and info["world_size"] == 2
     assert len(info["checkpoints"]) == 1
     if name == "dcgan-fashion-mnist":
         assert any("SyncBatchNorm needs CUDA" in n for n in info["notes"])

@@ -12,7 +12,7 @@ from torch import nn
 from ganforge.config import Config
 from ganforge.data.dataset import ImageData
 from ganforge.errors import GanforgeError
-from ganforge.tasks.base import GAN_COLUMNS, Phase, PhaseLoss, Task
+from ganforge.tasks.base import Phase, PhaseLoss, Task
 from helpers import random_images
 
 
@@ -39,7 +39,7 @@ class Minimal(Task):
         return {"net": self.opt}
 
     def phases(self):
-        return [Phase("step", "net", lambda batch, gen, measure: None)]
+        return [Phase("step", "net", lambda batch, gen, measure, carry: None)]
 
     def draw(self):
         return torch.arange(2)
@@ -78,8 +78,12 @@ def test_the_optional_parts_default_to_doing_nothing_or_a_one_line_refusal():
     assert task.fixed_inputs(4, 0) == {} and task.grid_nrow is None
     assert task.training_evaluator() is None
     assert task.wrap_for_distributed(lambda m: m, task.shard) is False  # the Trainer averages
-    assert (Minimal.ema_targets, Minimal.log_columns) == (("G",), GAN_COLUMNS)
-    assert Minimal.section is None and Minimal.graph_capturable is False
+    # Nothing of any family by default: no EMA, no columns or panels beyond the phases' own.
+    assert (Minimal.ema_targets, Minimal.log_columns, Minimal.progress_columns) == ((), (), ())
+    assert Minimal.plot_panels == () and Minimal.extra_columns == ()
+    assert Minimal.section is None and Minimal.sections == {}
+    assert Minimal.declared_sections() == {}
+    assert "does not declare its iteration capturable" in task.graph_problem()
     refusals = [
         (lambda: Task.generate(task, {}, {}), "task minimal draws no sample grids"),
         (lambda: task.inference({}), "task minimal cannot be evaluated during training"),
@@ -92,13 +96,30 @@ def test_the_optional_parts_default_to_doing_nothing_or_a_one_line_refusal():
 
 
 def test_phase_defaults_and_both_records_are_frozen():
-    phase = Phase("D", "D", lambda batch, gen, measure: None)
+    phase = Phase("D", "D", lambda batch, gen, measure, carry: None)
     assert (phase.repeats, phase.fresh_batch, phase.frozen, phase.after_step) == (1, True, (), None)
     with pytest.raises(dataclasses.FrozenInstanceError):
         phase.repeats = 5
     out = PhaseLoss(torch.tensor(1.0), {"d_loss": torch.tensor(1.0)})
+    assert out.carry is None  # a loss hands nothing on unless it says so
     with pytest.raises(dataclasses.FrozenInstanceError):
         out.loss = torch.tensor(2.0)
+
+
+def test_a_task_declares_its_sections_in_either_spelling():
+    @dataclasses.dataclass
+    class A:
+        x: int = 1
+
+    @dataclasses.dataclass
+    class B:
+        y: int = 2
+
+    class Both(Minimal):
+        sections = {"a_section": A}
+        section = ("b_section", B)
+
+    assert Both.declared_sections() == {"a_section": A, "b_section": B}
 
 
 def test_autocast_follows_the_precision():

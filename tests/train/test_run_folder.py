@@ -192,7 +192,7 @@ def test_new_run_path_is_dated_and_never_reuses_a_folder(tmp_path, monkeypatch):
 
 
 def test_prepare_writes_config_report_and_a_header(tmp_path):
-    folder = RunFolder(tmp_path / "run", tensorboard=False)
+    folder = RunFolder(tmp_path / "run")
     folder.prepare("name: x\n", {"source": "random", "n": 3}, ROW_COLUMNS, images_seen=0)
     assert (tmp_path / "run" / "samples").is_dir()
     assert (tmp_path / "run" / "config.yaml").read_text() == "name: x\n"
@@ -204,7 +204,7 @@ def test_prepare_writes_config_report_and_a_header(tmp_path):
 
 
 def test_rows_format_floats_compactly_and_leave_missing_values_empty(tmp_path):
-    folder = RunFolder(tmp_path, tensorboard=False)
+    folder = RunFolder(tmp_path)
     folder.prepare("", {}, ROW_COLUMNS, 0)
     folder.append_metrics({"images": 64, "d_loss": 1 / 3, "g_loss": None, "lr": 2e-4}, ROW_COLUMNS)
     folder.append_metrics({"images": 128, "d_loss": 12345678.9}, ROW_COLUMNS)
@@ -216,12 +216,12 @@ def test_rows_format_floats_compactly_and_leave_missing_values_empty(tmp_path):
 
 
 def test_resume_drops_the_rows_logged_after_the_checkpoint(tmp_path):
-    folder = RunFolder(tmp_path, tensorboard=False)
+    folder = RunFolder(tmp_path)
     folder.prepare("", {}, ROW_COLUMNS, 0)
     for images in (64, 128, 192, 256):
         folder.append_metrics({"images": images, "d_loss": 1.0}, ROW_COLUMNS)
     # Resumed from the checkpoint at 128 images: the rows of 192 and 256 are about to be replayed.
-    RunFolder(tmp_path, tensorboard=False).prepare("", {}, ROW_COLUMNS, images_seen=128)
+    RunFolder(tmp_path).prepare("", {}, ROW_COLUMNS, images_seen=128)
     rows = folder.metrics.read_text().splitlines()
     assert [r.split(",")[0] for r in rows] == ["images", "64", "128"]
     # A resumed run whose metrics.csv is gone starts a new one.
@@ -230,13 +230,23 @@ def test_resume_drops_the_rows_logged_after_the_checkpoint(tmp_path):
     assert folder.metrics.read_text() == "images,d_loss,g_loss,lr\n"
 
 
+def test_resuming_a_run_of_an_earlier_version_renames_its_columns(tmp_path):
+    folder = RunFolder(tmp_path)
+    (tmp_path / "metrics.csv").write_text("images,g_steps,d_loss\n64,1,0.5\n128,2,0.4\n")
+    folder.prepare("", {}, ["images", "iterations", "d_loss"], images_seen=64)
+    assert folder.metrics.read_text() == "images,iterations,d_loss\n64,1,0.5\n"
+    # A header of other columns is not a rename: it is kept as it was.
+    (tmp_path / "metrics.csv").write_text("images,x\n64,1\n")
+    folder.prepare("", {}, ["images", "iterations"], images_seen=64)
+    assert folder.metrics.read_text().startswith("images,x\n")
+
+
 def test_an_inactive_folder_writes_no_file_at_all(tmp_path):
     # Under torchrun only rank 0 writes.
     folder = RunFolder(tmp_path / "run", active=False)
     folder.prepare("name: x\n", {}, ROW_COLUMNS, 0)
     folder.append_metrics({"images": 1}, ROW_COLUMNS)
     folder.write_status({"status": "running"})
-    folder.close()
     assert not (tmp_path / "run").exists()
 
 

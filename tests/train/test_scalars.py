@@ -44,9 +44,9 @@ def test_state_dict_round_trip_continues_the_same_means():
     assert acc.means() == again.means() == {"d_loss": 1.5}
 
 
-def test_all_reduce_in_one_process_keeps_the_sums_and_passes_the_stop_flag():
+def test_all_reduce_in_one_process_keeps_the_sums_and_passes_the_flags():
     acc = ScalarSums()
     acc.add({"b": torch.tensor(2.0), "a": torch.tensor(6.0)}, {"a": 2, "b": 1})
-    assert acc.all_reduce(Launch(), stop=False, device=torch.device("cpu")) is False
+    assert acc.all_reduce(Launch(), [False, True], torch.device("cpu")) == [False, True]
     assert acc.means() == {"a": 3.0, "b": 2.0}
-    assert ScalarSums().all_reduce(Launch(), stop=True, device=torch.device("cpu")) is True
+    assert ScalarSums().all_reduce(Launch(), [True], torch.device("cpu")) == [True]

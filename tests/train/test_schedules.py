@@ -30,3 +30,23 @@ def test_ema_half_life_is_in_images():
         assert beta ** (10_000 / step) == pytest.approx(0.5)
     assert ema_beta(64, 1000, 10_000, rampup=0.05) == pytest.approx(0.5 ** (64 / 50))
     assert ema_beta(64, 1000, 0, 0.05) == 0.0
+
+
+def test_set_rates_follows_the_schedule_or_the_tasks_values():
+    import torch
+
+    from ganforge.train.schedules import set_rates
+
+    w = torch.nn.Parameter(torch.zeros(1))
+    a = torch.optim.Adam([w], lr=1.0)
+    b = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    base = {"A": [2e-4], "B": [0.1]}
+    set_rates({"A": a, "B": b}, base, 0.5, None)
+    assert a.param_groups[0]["lr"] == 1e-4 and b.param_groups[0]["lr"] == 0.05
+    set_rates({"A": a, "B": b}, base, 0.5, {"lr": {"A": 3e-3}, "betas": {"A": (0.0, 0.99)}})
+    assert a.param_groups[0]["lr"] == 3e-3 and a.param_groups[0]["betas"] == (0.0, 0.99)
+    assert b.param_groups[0]["lr"] == 0.05  # no value of the task's: the schedule's
+    a.param_groups[0]["lr"] = torch.tensor(1.0)  # as a CUDA graph holds it: filled in place
+    held = a.param_groups[0]["lr"]
+    set_rates({"A": a}, base, 1.0, None)
+    assert a.param_groups[0]["lr"] is held and float(held) == pytest.approx(2e-4)

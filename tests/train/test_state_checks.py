@@ -62,7 +62,7 @@ EDITS = {
     "images seen 1e30": (_set("progress.images_seen", 1e30), "is not a count"),
     "images seen 10**30": (_set("progress.images_seen", 10**30), "is not a count"),
     "images seen not the name's": (_set("progress.images_seen", 128), "disagrees with the file"),
-    "more steps than images": (_set("progress.g_steps", 10**6), "exceeds"),
+    "more iterations than images": (_set("progress.iterations", 10**6), "exceeds"),
     "wall time as text": (_set("progress.wall_time", "an hour"), "not a duration"),
     "progress missing": (_drop("progress"), "progress is missing"),
     "lr as text": (_set("optim.G.param_groups.0.lr", "fast"), "not a finite number"),
@@ -138,7 +138,7 @@ def test_a_count_that_disagrees_with_the_name_never_prunes_the_newest(run):
 
 def test_untouched_checkpoint_still_resumes(run):
     t = Trainer.resume(run, ["train.images=320"])
-    assert t.images_seen == 256 and t.g_steps == 4
+    assert t.images_seen == 256 and t.iterations == 4
     t.fit()
     names = [p.name for p in ckpt.list_checkpoints(run / "checkpoints")]
     assert names[-1] == ckpt.checkpoint_name(320)

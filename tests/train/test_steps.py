@@ -30,7 +30,7 @@ def test_fresh_batches_follow_the_phases():
 def test_columns_keep_the_order_the_tasks_have_always_written(tmp_path):
     t = toy_trainer(tmp_path)
     cols = log_columns(t.task)
-    assert cols[:2] == ["images", "g_steps"] and cols[-2:] == ["img_per_s", "wall_s"]
+    assert cols[:2] == ["images", "iterations"] and cols[-2:] == ["img_per_s", "wall_s"]
     assert cols.index("lr_g") < cols.index("lr_d") < cols.index("img_per_s")
 
 
@@ -48,17 +48,17 @@ def test_a_step_freezes_only_during_the_loss_and_a_none_loss_skips_the_update(tm
     d_phase, g_phase = t.phases
     seen = {}
 
-    def g_loss(batch, gen, measure):
+    def g_loss(batch, gen, measure, carry):
         seen["d_frozen"] = not any(p.requires_grad for p in t.task.D.parameters())
-        return g_phase.loss(batch, gen, measure)
+        return g_phase.loss(batch, gen, measure, carry)
 
     batch = t.task.make_batch(t.task.draw(), t.gen)
-    out = t.steps.step(dataclasses.replace(g_phase, loss=g_loss), batch, t.gen, measure=True)
+    out, carry = t.steps.step(dataclasses.replace(g_phase, loss=g_loss), batch, t.gen, True)
     assert seen["d_frozen"] and all(p.requires_grad for p in t.task.D.parameters())
-    assert set(out) == {"g_loss", "g_grad_norm"}
+    assert set(out) == {"g_loss", "g_grad_norm"} and carry is None
     before = [p.clone() for p in t.task.D.parameters()]
     skipped = dataclasses.replace(d_phase, loss=lambda *a: None)
-    assert t.steps.step(skipped, batch, t.gen, measure=True) == {}
+    assert t.steps.step(skipped, batch, t.gen, True, carry="dropped") == ({}, None)
     assert all(torch.equal(a, b) for a, b in zip(before, t.task.D.parameters()))
 
 
@@ -67,16 +67,20 @@ def test_an_iteration_sums_repeated_phases_and_counts_them(tmp_path):
     calls, d_losses = [], []
 
     def counted(phase):
-        def loss(batch, gen, measure):
-            calls.append(phase.name)
-            result: PhaseLoss = phase.loss(batch, gen, measure)
+        def loss(batch, gen, measure, carry):
+            calls.append((phase.name, carry))
+            # The GAN task carries nothing with n_critic > 1: its own losses get None.
+            result: PhaseLoss = phase.loss(batch, gen, measure, None)
             if phase.name == "D":
                 d_losses.append(float(result.scalars["d_loss"]))
+                result = dataclasses.replace(result, carry=len(calls))  # what it hands on
             return result
 
         return dataclasses.replace(phase, loss=loss)
 
     t.steps.phases[:] = [counted(p) for p in t.steps.phases]
     out, counts = t.steps.iteration(t.steps.draws(), t.gen, t.ema, 0.5, measure=False)
-    assert calls == ["D", "D", "D", "G"] and counts["d_loss"] == 3 and counts["g_loss"] == 1
+    # Each update gets what the one before it carried: nothing for the first.
+    assert calls == [("D", None), ("D", 1), ("D", 2), ("G", 3)]
+    assert counts["d_loss"] == 3 and counts["g_loss"] == 1
     assert float(out["d_loss"]) == pytest.approx(sum(d_losses), rel=1e-5)  # summed, not the last

@@ -9,15 +9,16 @@ from ganforge.config import load_config
 from ganforge.errors import GanforgeError
 from ganforge.report.html import report_on_finish
 from ganforge.train import checkpoint as ckpt
+from ganforge.train import process as process_module
 from ganforge.train import trainer as trainer_module
 from ganforge.train.trainer import Trainer
 from helpers import one_iteration, tiny_overrides, toy_trainer, wrap_phase
 
-# metrics.csv of the adversarial tasks, unchanged since the first release (resumed runs append
-# rows under the header they started with).
+# metrics.csv of the adversarial tasks, as since the first release but for "iterations", called
+# g_steps before the core became family-neutral (a resumed run's old header is renamed).
 COLUMNS = [
     "images",
-    "g_steps",
+    "iterations",
     "d_loss",
     "g_loss",
     "d_real",
@@ -178,7 +179,6 @@ def test_a_crash_mid_run_marks_the_run_failed(tmp_path, tiny_data):
 def test_ema_half_life_counts_every_image_shown_to_d(tmp_path, tiny_data, monkeypatch):
     """With n_critic 5 an iteration shows D 5 batches: the EMA decay per iteration is that of
     5 batches of images, so the half-life stays train.ema_halflife images."""
-    from ganforge.train import trainer as trainer_module
 
     seen = []
     real = trainer_module.ema_beta
@@ -195,7 +195,7 @@ def test_ema_half_life_counts_every_image_shown_to_d(tmp_path, tiny_data, monkey
 def test_every_precision_gives_finite_losses(precision, tmp_path, monkeypatch):
     # fp16 on CPU is what CUDA runs (float16 autocast, GradScaler); the Trainer itself never picks
     # it on CPU, but its scaler path is the same on both devices.
-    monkeypatch.setattr(trainer_module, "choose_precision", lambda name, device: (precision, None))
+    monkeypatch.setattr(process_module, "choose_precision", lambda name, device: (precision, None))
     trainer = toy_trainer(tmp_path)
     assert trainer.scalers["D"].is_enabled() == (precision == "fp16")
     for _ in range(3):
@@ -206,7 +206,7 @@ def test_every_precision_gives_finite_losses(precision, tmp_path, monkeypatch):
 
 def test_gradient_scaler_state_resumes_exactly(tmp_path, tiny_data, monkeypatch):
     """fp16 (forced here on CPU) checkpoints both scalers; a resumed run continues bit for bit."""
-    monkeypatch.setattr(trainer_module, "choose_precision", lambda name, device: ("fp16", None))
+    monkeypatch.setattr(process_module, "choose_precision", lambda name, device: ("fp16", None))
     n = 256
     ov = tiny_overrides(
         tmp_path, **{"train.images": n, "train.checkpoint_every": n // 2, "train.log_every": 64}
@@ -224,3 +224,64 @@ def test_gradient_scaler_state_resumes_exactly(tmp_path, tiny_data, monkeypatch)
     resumed.fit()
     straight_g = straight.task.G.state_dict()
     assert all(torch.equal(v, resumed.task.G.state_dict()[k]) for k, v in straight_g.items())
+
+
+def test_train_minutes_ends_the_run_cleanly_and_counts_across_resumes(tmp_path, tiny_data):
+    ov = tiny_overrides(tmp_path, **{"train.images": 512, "train.minutes": 1e-7})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    # The budget is spent after the first iteration: its row, grid and checkpoint are written.
+    assert t.status == "finished" and t.images_seen == 32
+    assert ckpt.list_checkpoints(t.run_dir / "checkpoints")[-1].name == ckpt.checkpoint_name(32)
+    assert (t.run_dir / "samples" / "fakes-000000000032.png").is_file()
+    assert any("train.minutes=1e-07 reached at 32 images" in n for n in t.notes)
+    info = json.loads((t.run_dir / "run.json").read_text())
+    assert info["status"] == "finished" and info["images_seen"] == 32
+    again = Trainer.resume(t.run_dir, data=tiny_data).fit()  # the clock is kept: spent already
+    assert again.images_seen == 32
+    more = Trainer.resume(t.run_dir, ["train.minutes=null"], data=tiny_data).fit()
+    assert more.images_seen == 512
+
+
+@pytest.mark.parametrize("minutes", [0, -1, "soon"])
+def test_train_minutes_must_be_a_positive_number(minutes, tmp_path):
+    with pytest.raises(GanforgeError, match="train.minutes"):
+        load_config("dcgan-fashion-mnist", {"train.minutes": minutes})
+
+
+def test_logger_sinks_are_chosen_checked_first_and_never_stop_training(tmp_path, tiny_data):
+    from ganforge.loggers import SINKS, Sink, register_sink
+
+    base = tiny_overrides(tmp_path, **{"train.images": 256})
+    with pytest.raises(GanforgeError, match="unknown logger sink 'wandbb'"):
+        Trainer(load_config("dcgan-fashion-mnist", {**base, "train.loggers": ["wandbb"]}))
+    assert not (tmp_path / "runs").exists()  # refused before any data was read or folder made
+
+    class Breaks(Sink):
+        def __init__(self, run_dir, config, resume_at):
+            self.rows = 0
+
+        def scalars(self, images, values):
+            self.rows += 1
+            if self.rows == 2:
+                raise OSError("disk of the tracker is full")
+
+    with SINKS.restored():
+        register_sink("breaks")(Breaks)
+        cfg = load_config("dcgan-fashion-mnist", {**base, "train.loggers": ["breaks"]})
+        t = Trainer(cfg, data=tiny_data).fit()
+    assert t.status == "finished" and t.images_seen == 256
+    assert any("logger breaks failed (OSError: disk of the tracker is full)" in n for n in t.notes)
+    rows = (t.run_dir / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 1 + 256 // 128  # metrics.csv has every row whatever the sink did
+    assert not (t.run_dir / "tensorboard").exists()  # not chosen
+
+
+def test_the_default_sink_writes_tensorboard_events_when_installed(tmp_path, tiny_data):
+    pytest.importorskip("tensorboard")
+    ov = tiny_overrides(tmp_path, **{"train.images": 128, "runtime.tensorboard": True})
+    t = Trainer(load_config("dcgan-fashion-mnist", ov), data=tiny_data).fit()
+    assert list((t.run_dir / "tensorboard").glob("events.out.tfevents.*"))
+    # runtime.tensorboard=false (configs of earlier runs) still takes it out
+    off = tiny_overrides(tmp_path / "off", **{"train.images": 128})
+    t = Trainer(load_config("dcgan-fashion-mnist", off), data=tiny_data).fit()
+    assert not (t.run_dir / "tensorboard").exists()

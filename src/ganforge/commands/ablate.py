@@ -20,6 +20,7 @@ from ganforge.commands.generator_options import (
     open_run,
     require_images,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -92,3 +93,6 @@ def run(args: argparse.Namespace) -> int:
     changed = float((after - before).abs().mean() / 2)
     done(f"wrote {out}: mean absolute change {changed:.4f} (pixels in [0, 1])")
     return 0
+
+
+register_command("ablate", register, uses=("sample",))

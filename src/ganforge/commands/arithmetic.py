@@ -23,6 +23,7 @@ from ganforge.commands.generator_options import (
     require_images,
     truncation_note,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -84,3 +85,6 @@ def run(args: argparse.Namespace) -> int:
         save_npy(args.save_z, result.z.numpy())
     done(f"wrote {out}: a - b + c from {sum(len(p.z) for p, _ in picked)} exemplars")
     return 0
+
+
+register_command("arithmetic", register, uses=("sample",))

@@ -20,8 +20,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ganforge.commands.translate import add_eval_options
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
+
+
+def add_i2i_options(p: argparse.ArgumentParser) -> None:
+    """The ``ganforge eval`` options only image-to-image runs take."""
+    p.add_argument(
+        "--direction",
+        choices=["AtoB", "BtoA"],
+        help="image-to-image runs: the direction scored (default: the run's own; CycleGAN: BtoA "
+        "scores F)",
+    )
+    p.add_argument(
+        "--fidelity-channels",
+        choices=["auto", "y", "all"],
+        help="image-to-image runs: PSNR/SSIM on the BT.601 luma (y) or on all channels; default "
+        "auto: y for RGB super-resolution, as SR papers report, else all",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", help="split of the real data set (default: test; cifar10: train)")
     p.add_argument("--resolution", type=int, help="resize both folders to R x R (folder mode)")
     p.add_argument("--device", default="auto", help="device for the generator: auto | cpu | cuda")
-    add_eval_options(p)  # image-to-image runs: --direction, --fidelity-channels
+    add_i2i_options(p)  # image-to-image runs: --direction, --fidelity-channels
     p.set_defaults(func=run)
 
 
@@ -164,3 +180,6 @@ def _eval_run(args: argparse.Namespace, options: Any) -> dict[str, Any]:
         **result,
         "json": args.json or run.run_dir / "eval" / f"{name}.json",
     }
+
+
+register_command("eval", register)

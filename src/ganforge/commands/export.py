@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 
 from ganforge.commands.generator_options import add_run_options, done
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 ONNX_TOLERANCE = 1e-4
@@ -83,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
     # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore import export as E
     from ganforge.explore.outputs import check_output
-    from ganforge.inference.translator import Translator
 
     fmt = E.format_for(args.out, args.format)
     out = check_output(args.out, E.SUFFIXES[fmt])
@@ -95,9 +95,8 @@ def run(args: argparse.Namespace) -> int:
         E.EXPORTERS[fmt](model, out)
         check = f"; config in {out.with_suffix('.json')}" if fmt == "safetensors" else ""
     weights = "EMA" if model.used_ema else "raw"
-    what = "generator"
-    if isinstance(model.model, Translator):  # image-to-image: say which network and which way
-        tr = model.model
-        what = f"{model.cfg.model.task} {tr.network} ({tr.direction})"
-    done(f"wrote {out}: {weights} {what} from {model.checkpoint.name}{check}")
+    done(f"wrote {out}: {weights} {model.model.describe()} from {model.checkpoint.name}{check}")
     return 0
+
+
+register_command("export", register)

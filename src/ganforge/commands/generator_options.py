@@ -37,8 +37,8 @@ def add_sampling_options(p: argparse.ArgumentParser, seed_help: str = "") -> Non
 
 
 def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
-    """The LoadedRun of a noise-to-image model named on the command line (errors are one-line
-    GanforgeErrors; an image-to-image run is refused with what to use instead)."""
+    """The LoadedRun of a model that can ``sample``, named on the command line (errors are
+    one-line GanforgeErrors; a run without that use is refused naming the uses it has)."""
     # Imported when the command runs, so that building the parser (`ganforge --help`) imports
     # no torch.
     from ganforge.runs import load_run
@@ -46,7 +46,7 @@ def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
 
     dev = resolve_device(device or getattr(args, "device", "cpu"))
     run = load_run(args.run, args.checkpoint, ema=not args.no_ema, device=dev)
-    run.noise_model(f"`ganforge {getattr(args, 'command', None) or 'sample'}`")
+    run.require("sample", command=f"`ganforge {getattr(args, 'command', None) or 'sample'}`")
     return run
 
 

@@ -22,6 +22,7 @@ from ganforge.commands.generator_options import (
     require_images,
     truncation_note,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -104,3 +105,6 @@ def run(args: argparse.Namespace) -> int:
     kind = "spherical" if args.slerp else "linear"
     done(f"wrote {out}: {args.steps}-step {kind} walk from {names[0]} to {names[1]}")
     return 0
+
+
+register_command("interpolate", register, uses=("sample",))

@@ -20,6 +20,7 @@ from ganforge.commands.generator_options import (
     open_run,
     require_images,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -51,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
-    from ganforge.data.folder import parse_background
+    from ganforge.data.sources.folder import parse_background
     from ganforge.explore.invert import comparison, invert, load_target
     from ganforge.explore.outputs import check_output, save_npy
     from ganforge.images import save_png
@@ -99,3 +100,6 @@ def run(args: argparse.Namespace) -> int:
         save_npy(args.save_z, result.z.numpy())
         done(f"wrote {args.save_z}: latent of size {loaded.z_dim}")
     return 0
+
+
+register_command("invert", register, uses=("sample",))

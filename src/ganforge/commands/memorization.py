@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 from ganforge.version import __version__
 
@@ -210,3 +211,6 @@ def format_report(report: Any) -> str:
     else:
         lines.append("verdict: no sign of memorisation (near copies at the rate of fresh data)")
     return "\n".join(lines)
+
+
+register_command("memorization", register, uses=("sample",))

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from ganforge.commands.generator_options import done
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -43,3 +44,6 @@ def run(args: argparse.Namespace) -> int:
     out = write_report(run_dir, args.out, device=device, seed=args.seed)
     done(f"wrote {out}")
     return 0
+
+
+register_command("report", register)

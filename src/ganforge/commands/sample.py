@@ -18,6 +18,7 @@ from ganforge.commands.generator_options import (
     label_of,
     open_run,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -72,3 +73,6 @@ def run(args: argparse.Namespace) -> int:
         S.save(samples, args.out)
         done(f"wrote {args.out}: {what}")
     return 0
+
+
+register_command("sample", register, uses=("sample",))

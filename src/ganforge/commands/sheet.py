@@ -19,6 +19,7 @@ from ganforge.commands.generator_options import (
     open_run,
     require_images,
 )
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 MAX_SHEET = 1024
@@ -68,3 +69,6 @@ def run(args: argparse.Namespace) -> int:
     last = args.start + args.n - 1
     done(f"wrote {out}: samples {args.start}-{last} of seed {args.seed}")
     return 0
+
+
+register_command("sheet", register, uses=("sample",))

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
 
 
@@ -31,23 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="AtoB or BtoA (default: the run's own; CycleGAN runs do both)",
     )
     p.set_defaults(func=run)
-
-
-def add_eval_options(p: argparse.ArgumentParser) -> None:
-    """The ``ganforge eval`` options only image-to-image runs take (kept here, with the other
-    image-to-image options, so that building the CLI imports no torch)."""
-    p.add_argument(
-        "--direction",
-        choices=["AtoB", "BtoA"],
-        help="image-to-image runs: the direction scored (default: the run's own; CycleGAN: BtoA "
-        "scores F)",
-    )
-    p.add_argument(
-        "--fidelity-channels",
-        choices=["auto", "y", "all"],
-        help="image-to-image runs: PSNR/SSIM on the BT.601 luma (y) or on all channels; default "
-        "auto: y for RGB super-resolution, as SR papers report, else all",
-    )
 
 
 def add_io_options(p: argparse.ArgumentParser) -> None:
@@ -93,13 +77,9 @@ def process(args: argparse.Namespace, direction: str | None, tile: int | None) -
     options = {"direction": direction} if direction else {}
     device = resolve_device(args.device)
     run = load_run(args.run, args.checkpoint, ema=not args.no_ema, device=device, **options)
-    tr = run.translator(f"`ganforge {args.command}`")
-    if tile is None and tr.scale != 1:
-        raise GanforgeError(f"{run.run_dir} is a super-resolution run: use `ganforge upscale`")
-    if tile is not None and tr.scale == 1:
-        raise GanforgeError(
-            f"{run.run_dir} is a {run.cfg.model.task} run: use `ganforge translate`"
-        )
+    tr = run.require(
+        "translate" if tile is None else "upscale", command=f"`ganforge {args.command}`"
+    )
     if not single:
         out.mkdir(exist_ok=True)
     failed: list[str] = []
@@ -122,3 +102,6 @@ def process(args: argparse.Namespace, direction: str | None, tile: int | None) -
     for msg in failed:
         print(f"skipped: {msg}", file=sys.stderr)
     return 2 if failed else 0
+
+
+register_command("translate", register, uses=("translate",))

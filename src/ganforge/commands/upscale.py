@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from ganforge.commands.registry import register_command
 from ganforge.commands.translate import add_io_options, process
 
 DEFAULT_TILE = 256  # inference.DEFAULT_TILE, repeated so that `ganforge --help` imports no torch
@@ -35,3 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     return process(args, direction=None, tile=args.tile)
+
+
+register_command("upscale", register, uses=("upscale",))

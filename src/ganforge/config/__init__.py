@@ -9,7 +9,7 @@ docs/architecture.md).
     i2i.py        the image-to-image tasks' section
     r3gan.py      the modern GAN's section
     augment.py    the discriminator augmentation section
-    config.py     the root Config, and the sections plug-in tasks register
+    config.py     the root Config, and the registered sections (built-in families', plug-ins')
     loading.py    presets, config files, --set overrides, the --help-config table
     checks.py     the one-line range and choice checks they share
 """
@@ -37,6 +37,12 @@ from ganforge.config.sections import (
     RuntimeConfig,
     TrainConfig,
 )
+
+# The built-in families' sections, registered as a plug-in's are (the tasks declare them too:
+# Task.sections), here so that a config file naming them reads without importing the tasks.
+register_section("augment", AugmentConfig)
+register_section("i2i", I2IConfig)
+register_section("r3gan", R3GANConfig)
 
 __all__ = [
     "SECTIONS",

@@ -1,11 +1,13 @@
-"""The run config: one typed dataclass per section, and the sections plug-in tasks add.
+"""The run config: one typed dataclass per section, and the sections tasks register.
 
-``Config`` holds the sections every run has (``sections.py``), the image-to-image tasks' ``i2i``
-section, the modern GAN's ``r3gan`` section and the discriminator augmentation's ``augment``
-section. A plug-in task may bring a
-section of its own: ``register_section(name, dataclass)`` (done for it by
-``ganforge.tasks.register_task``) makes ``name:`` a valid top-level key of presets, config files
-and ``--set name.key=value``; its value lives in ``Config.extra`` and reads as ``cfg.name``.
+``Config`` holds the sections every run has (``sections.py``: data, model, loss, the two
+optimizers, train, runtime). The sections of particular model families (the image-to-image tasks'
+``i2i``, R3GAN's ``r3gan``, the discriminator augmentation's ``augment``, a plug-in's own) are
+registered: ``register_section(name, dataclass)`` (called for a task's declared ``sections`` by
+``ganforge.tasks.register_task``; ganforge/config/__init__.py registers the built-in ones, so a
+config file that names them reads without importing the tasks) makes ``name:`` a valid top-level
+key of presets, config files and ``--set name.key=value``. Its value lives in ``Config.extra`` and
+reads as ``cfg.name``; a registered section the config does not give reads as its defaults.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ from typing import Any
 
 import yaml
 
-from ganforge.config.augment import AugmentConfig
-from ganforge.config.i2i import I2IConfig
-from ganforge.config.r3gan import R3GANConfig
 from ganforge.config.sections import (
     DataConfig,
     LossConfig,
@@ -28,21 +27,21 @@ from ganforge.config.sections import (
     TrainConfig,
 )
 from ganforge.errors import GanforgeError
+from ganforge.registry import Registry, owner_of
 
-SECTIONS: dict[str, type] = {}
-"""Config sections added by plug-in tasks: top-level key -> its dataclass."""
+SECTIONS: Registry[type] = Registry("config section")
+"""Registered config sections: top-level key -> its dataclass (built-in families' and plug-ins')."""
 
 
 def register_section(name: str, cls: type) -> None:
-    """Make ``name`` a config section read into dataclass ``cls`` (a plug-in task's settings)."""
+    """Make ``name`` a config section read into dataclass ``cls`` (a task's own settings).
+    Registering the same class again is fine; a name another class holds is refused."""
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"config section {name!r} must be a dataclass, got {cls!r}")
-    builtin = {f.name for f in dataclasses.fields(Config)}
-    if name in builtin or not name.isidentifier():
-        raise ValueError(f"config section name {name!r} is taken or not an identifier")
-    if SECTIONS.get(name, cls) is not cls:
-        raise ValueError(f"config section {name!r} is already registered by another class")
-    SECTIONS[name] = cls
+    core = {f.name for f in dataclasses.fields(Config)}
+    if name in core or not name.isidentifier():
+        raise ValueError(f"config section name {name!r} is a core section or not an identifier")
+    SECTIONS.add(name, cls, owner_of(cls))
 
 
 @dataclass
@@ -60,11 +59,8 @@ class Config:
     d_optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
-    i2i: I2IConfig = field(default_factory=I2IConfig)
-    r3gan: R3GANConfig = field(default_factory=R3GANConfig)
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
     extra: dict[str, Any] = field(default_factory=dict)
-    """Plug-in sections by name (written as top-level keys, not under ``extra``)."""
+    """Registered sections by name (written as top-level keys, not under ``extra``)."""
 
     def __post_init__(self) -> None:
         self.g_optim.check("g_optim")
@@ -83,11 +79,16 @@ class Config:
             raise GanforgeError("loss.clip and loss.gp_weight are two alternatives: set one to 0")
         for key, value in self.extra.items():
             if SECTIONS.get(key) is not type(value):
-                raise GanforgeError(f"config section {key!r} is not a registered plug-in section")
+                raise GanforgeError(f"config section {key!r} is not a registered section")
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not fields: a plug-in section reads as cfg.<name>.
-        extra = self.__dict__.get("extra", {})
+        # Only reached for names that are not fields: a registered section reads as cfg.<name>,
+        # with its defaults when the config does not give it.
+        extra = self.__dict__.get("extra")
+        if extra is None or name.startswith("__"):
+            raise AttributeError(name)
+        if name not in extra and name in SECTIONS:
+            extra[name] = SECTIONS[name]()
         if name in extra:
             return extra[name]
         raise AttributeError(f"Config has no section or field {name!r}")

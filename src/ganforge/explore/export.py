@@ -2,7 +2,8 @@
 
 After training the discriminator is no longer needed (DCGAN, Radford, Metz & Chintala 2016,
 section 5.1 goes the other way and reuses D as a feature extractor; for image synthesis G is the
-product). Two kinds of generator are exported, each with fixed names in every format:
+product). The model declares what its export takes (``InferenceModel.export_spec``,
+inference/uses.py); the two built-in kinds, each with fixed names in every format:
 
 Noise-to-image runs (``runs.load_run``):
 
@@ -40,20 +41,19 @@ import json
 import logging
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from torch import Tensor, nn
+from torch import nn
 
 from ganforge.config import config_from_dict
 from ganforge.errors import GanforgeError
 from ganforge.explore.outputs import atomic_path
 from ganforge.images import atomic_write_bytes
-from ganforge.inference.translator import Translator
+from ganforge.inference.export_spec import ExportSpec
 from ganforge.runs import LoadedRun
 from ganforge.tasks.registry import task_class
 from ganforge.version import __version__
@@ -65,7 +65,7 @@ SUFFIXES = {
     "safetensors": (".safetensors",),
 }
 Exportable = LoadedRun
-"""A run opened by ``load_run``: its ``model`` is a NoiseGenerator or a Translator."""
+"""A run opened by ``load_run``: its ``model`` declares its export (``export_spec``)."""
 
 
 def format_for(out: str | Path, fmt: str | None) -> str:
@@ -89,58 +89,6 @@ def format_for(out: str | Path, fmt: str | None) -> str:
 # --------------------------------------------------------------------------- what is exported
 
 
-@dataclass
-class ExportSpec:
-    """One generator as every format sees it: a module, example inputs and their names."""
-
-    module: nn.Module
-    """Eval-mode wrapper whose forward takes the named inputs in order."""
-    example: tuple[Tensor, ...]
-    input_names: list[str]
-    output_name: str
-    dynamic_shapes: dict[str, dict[int, Any]]
-    """torch.export dims per input name (the argument names of ``module.forward``)."""
-    config: dict[str, Any]
-    """The JSON every format carries."""
-    net: nn.Module
-    """The generator itself: its state dict is the safetensors export."""
-    probes: list[tuple[Tensor, ...]]
-    """Seeded inputs of other shapes than ``example``, for the ONNX parity check."""
-
-
-class _Unconditional(nn.Module):
-    """G with the signature every format records: forward(z) -> image."""
-
-    def __init__(self, G: nn.Module) -> None:
-        super().__init__()
-        self.G = G
-
-    def forward(self, z: Tensor) -> Tensor:
-        return self.G(z)
-
-
-class _Conditional(nn.Module):
-    """forward(z, y) -> image."""
-
-    def __init__(self, G: nn.Module) -> None:
-        super().__init__()
-        self.G = G
-
-    def forward(self, z: Tensor, y: Tensor) -> Tensor:
-        return self.G(z, y)
-
-
-class _Translation(nn.Module):
-    """forward(input) -> output: the image-to-image generator, named for torch.export."""
-
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002  (the exported input's name)
-        return self.net(input)
-
-
 def _versions(model: Exportable) -> dict[str, Any]:
     return {
         "ema": model.used_ema,
@@ -152,116 +100,17 @@ def _versions(model: Exportable) -> dict[str, Any]:
     }
 
 
-def generator_config(run: LoadedRun) -> dict[str, Any]:
-    """What a consumer of an exported noise-to-image generator needs to know, as JSON."""
-    toy = run.cfg.data.is_toy
-    shape = [2] if toy else [run.cfg.data.channels, *run.cfg.data.size]
-    inputs: dict[str, Any] = {"z": {"shape": ["batch", run.z_dim], "dtype": "float32"}}
-    if run.num_classes:
-        inputs["y"] = {"shape": ["batch"], "dtype": "int64", "classes": run.num_classes}
-    return {
+def spec_of(run: Exportable) -> ExportSpec:
+    """The export of a run's model (``InferenceModel.export_spec``: the model declares its own
+    inputs), with the run's provenance added to the JSON every format carries."""
+    spec = run.model.export_spec()
+    spec.config = {
         "format": FORMAT,
         "task": run.cfg.model.task,
-        "network": run.model.network,
-        "inputs": inputs,
-        "output": {
-            "name": "points" if toy else "image",
-            "shape": ["batch", *shape],
-            "range": [-1, 1],
-        },
-        "z_dim": run.z_dim,
-        "num_classes": run.num_classes,
-        "class_names": run.class_names,
+        **spec.config,
         **_versions(run),
     }
-
-
-def translator_config(run: LoadedRun) -> dict[str, Any]:
-    """What a consumer of an exported image-to-image generator needs to know, as JSON."""
-    tr: Translator = run.model
-    c, s = tr.channels, tr.scale
-    out_hw = ["height", "width"] if s == 1 else [f"{s}*height", f"{s}*width"]
-    return {
-        "format": FORMAT,
-        "task": run.cfg.model.task,
-        "direction": tr.direction,
-        "network": tr.network,
-        "inputs": {
-            "input": {
-                "shape": ["batch", c, "height", "width"],
-                "dtype": "float32",
-                "range": [-1, 1],
-            }
-        },
-        "output": {"name": "output", "shape": ["batch", c, *out_hw], "range": [-1, 1]},
-        "channels": c,
-        "size_multiple": tr.multiple,
-        "min_size": tr.net_min_size,
-        "scale": s,
-        "note": "height and width: multiples of size_multiple, at least min_size; pixels "
-        "(x / 127.5 - 1) in, (y + 1) * 127.5 out",
-        **_versions(run),
-    }
-
-
-def _noise_spec(run: LoadedRun) -> ExportSpec:
-    G = run.G.cpu().eval()
-    batch = torch.export.Dim("batch", min=1)
-
-    def inputs(n: int) -> tuple[Tensor, ...]:
-        z = torch.randn(n, run.z_dim, generator=torch.Generator().manual_seed(n))
-        return (z, torch.arange(n) % run.num_classes) if run.num_classes else (z,)
-
-    names = ["z", "y"] if run.num_classes else ["z"]
-    module = _Conditional(G) if run.num_classes else _Unconditional(G)
-    return ExportSpec(
-        module=module.eval(),
-        example=inputs(2),
-        input_names=names,
-        output_name=generator_config(run)["output"]["name"],
-        dynamic_shapes={name: {0: batch} for name in names},
-        config=generator_config(run),
-        net=G,
-        probes=[inputs(1), inputs(3)],
-    )
-
-
-def _translation_spec(run: LoadedRun) -> ExportSpec:
-    tr: Translator = run.model
-    net = tr.net.cpu().eval()
-    m = tr.multiple
-    blocks = -(-tr.net_min_size // m)  # the fewest multiples of m an input side may have
-    if m == 1:
-        height, width = (
-            torch.export.Dim("height", min=blocks),
-            torch.export.Dim("width", min=blocks),
-        )
-    else:
-        # Sides are k * m: a U-Net's skip connections only line up at multiples of 2^depth.
-        height = m * torch.export.Dim("height_blocks", min=blocks)
-        width = m * torch.export.Dim("width_blocks", min=blocks)
-    # Sizes other than 0 and 1 (which torch.export would specialise), not square, above the minimum.
-    k = max(blocks, 2)
-
-    def image(n: int, kh: int, kw: int) -> Tensor:
-        g = torch.Generator().manual_seed(1000 * n + kh)
-        return torch.rand(n, tr.channels, kh * m, kw * m, generator=g) * 2 - 1
-
-    return ExportSpec(
-        module=_Translation(net).eval(),
-        example=(image(2, k, k + 1),),
-        input_names=["input"],
-        output_name="output",
-        dynamic_shapes={"input": {0: torch.export.Dim("batch", min=1), 2: height, 3: width}},
-        config=translator_config(run),
-        net=net,
-        probes=[(image(1, k + 1, k),), (image(3, blocks, k + 2),)],
-    )
-
-
-def spec_of(model: Exportable) -> ExportSpec:
-    """The export spec of a noise-to-image run or of one direction of an image-to-image run."""
-    return _translation_spec(model) if isinstance(model.model, Translator) else _noise_spec(model)
+    return spec
 
 
 # --------------------------------------------------------------------------- the three formats
@@ -398,7 +247,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> nn.M
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise GanforgeError(f"{path}: its export metadata is malformed ({e})") from None
     model, _ = task_class(cfg).open(cfg, checkpoint, ema=False, device=device, **options)
-    return model.net if isinstance(model, Translator) else model.G
+    return model.module
 
 
 def onnx_max_difference(path: str | Path, model: Exportable) -> float | None:

@@ -31,7 +31,7 @@ from PIL import Image
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ganforge.data.folder import load_image
+from ganforge.data.sources.folder import load_image
 from ganforge.errors import GanforgeError
 from ganforge.explore.figure import auto_scale, compose
 from ganforge.explore.latents import latents

@@ -1,12 +1,17 @@
-"""What a trained model is used as: a ``NoiseGenerator`` (noise -> samples) or a ``Translator``
-(image -> image). Tasks build these from a checkpoint (``Task.open``); the commands, evaluation,
-exploration and export use them without knowing which task trained them.
+"""What a trained model is used as. Tasks build these from a checkpoint (``Task.open``); the
+commands, evaluation, exploration and export use them by the uses they declare, without knowing
+which task trained them.
 
-    noise.py       NoiseGenerator: G(z, y) with its classes and sample shape
-    translator.py  Translator: one direction of an image-to-image generator, padding and tiling
+    uses.py         InferenceModel: the declared uses (sample, class, text, translate, upscale,
+                    inpaint, encode) and their inputs; ``require`` for commands
+    export_spec.py  ExportSpec: what an exported graph takes and gives
+    noise.py        NoiseGenerator: G(z, y) with its classes and sample shape
+    translator.py   Translator: one direction of an image-to-image generator, padding and tiling
 """
 
+from ganforge.inference.export_spec import ExportSpec
 from ganforge.inference.noise import NoiseGenerator
 from ganforge.inference.translator import Translator
+from ganforge.inference.uses import USES, InferenceModel
 
-__all__ = ["NoiseGenerator", "Translator"]
+__all__ = ["USES", "ExportSpec", "InferenceModel", "NoiseGenerator", "Translator"]

@@ -3,7 +3,11 @@ upscale`` (and ``ganforge eval`` on such runs) are built on.
 
 A ``Translator`` is what ``ganforge.load_run`` returns as ``run.model`` for a task that maps images
 to images (pix2pix, CycleGAN, SRGAN, or a plug-in task that opens as one): the generator of one
-direction, with the geometry that running it on any image needs. Images of any size are accepted:
+direction, with the geometry that running it on any image needs. Its use (inference/uses.py) is
+``translate``, or ``upscale`` when its output is larger than its input; its export takes
+``input`` (batch, C, height, width) and gives ``output`` (batch, C, scale * height, scale * width),
+both in [-1, 1], batch, height and width dynamic (sides: multiples of ``size_multiple``, at least
+``min_size``). Images of any size are accepted:
 translation pads the sides to the
 multiple the network needs (replicating the border) and crops the result back; super-resolution
 runs large images tile by tile, each tile read with ``context`` pixels of margin on every side so
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,17 +35,24 @@ from PIL import Image
 from torch import Tensor, nn
 
 from ganforge.config import Config
-from ganforge.data.folder import IMAGE_EXTENSIONS, load_image, normalize_image, parse_background
 from ganforge.data.loader import to_model_range
+from ganforge.data.sources.folder import (
+    IMAGE_EXTENSIONS,
+    load_image,
+    normalize_image,
+    parse_background,
+)
 from ganforge.errors import GanforgeError
 from ganforge.images import to_uint8
+from ganforge.inference.export_spec import ExportSpec
+from ganforge.inference.uses import InferenceModel
 
 DEFAULT_TILE = 256
 """Side of the LR tiles ``upscale`` works on (memory grows with its square)."""
 
 
 @dataclass
-class Translator:
+class Translator(InferenceModel):
     """A trained image-to-image generator, ready for inference."""
 
     cfg: Config
@@ -59,6 +71,17 @@ class Translator:
     """Pixels of input around a tile that its output depends on (tiling margin)."""
 
     @property
+    def uses(self) -> dict[str, tuple[str, ...]]:
+        return {"upscale" if self.scale > 1 else "translate": ("image",)}
+
+    @property
+    def module(self) -> nn.Module:
+        return self.net
+
+    def describe(self) -> str:
+        return f"{self.cfg.model.task} {self.network} ({self.direction})"
+
+    @property
     def device(self) -> torch.device:
         return next(self.net.parameters()).device
 
@@ -73,6 +96,70 @@ class Translator:
         """Smallest side the network itself takes (what an exported graph needs): the ResNet
         generator's 2x2 bottleneck needs 8 px (``net.min_size``); ``translate`` pads up to it."""
         return max(self.multiple, int(getattr(self.net, "min_size", 1)))
+
+    def export_config(self) -> dict[str, Any]:
+        """The JSON a consumer of the exported generator needs."""
+        c, s = self.channels, self.scale
+        out_hw = ["height", "width"] if s == 1 else [f"{s}*height", f"{s}*width"]
+        return {
+            "direction": self.direction,
+            "network": self.network,
+            "inputs": {
+                "input": {
+                    "shape": ["batch", c, "height", "width"],
+                    "dtype": "float32",
+                    "range": [-1, 1],
+                }
+            },
+            "output": {"name": "output", "shape": ["batch", c, *out_hw], "range": [-1, 1]},
+            "channels": c,
+            "size_multiple": self.multiple,
+            "min_size": self.net_min_size,
+            "scale": s,
+            "note": "height and width: multiples of size_multiple, at least min_size; pixels "
+            "(x / 127.5 - 1) in, (y + 1) * 127.5 out",
+        }
+
+    def export_spec(self) -> ExportSpec:
+        net = self.net.cpu().eval()
+        m = self.multiple
+        blocks = -(-self.net_min_size // m)  # the fewest multiples of m an input side may have
+        if m == 1:
+            height = torch.export.Dim("height", min=blocks)
+            width = torch.export.Dim("width", min=blocks)
+        else:
+            # Sides are k * m: a U-Net's skip connections only line up at multiples of 2^depth.
+            height = m * torch.export.Dim("height_blocks", min=blocks)
+            width = m * torch.export.Dim("width_blocks", min=blocks)
+        # Sizes other than 0 and 1 (which torch.export would specialise), not square, above the
+        # minimum.
+        k = max(blocks, 2)
+
+        def image(n: int, kh: int, kw: int) -> Tensor:
+            g = torch.Generator().manual_seed(1000 * n + kh)
+            return torch.rand(n, self.channels, kh * m, kw * m, generator=g) * 2 - 1
+
+        return ExportSpec(
+            module=_Translation(net).eval(),
+            example=(image(2, k, k + 1),),
+            input_names=["input"],
+            output_name="output",
+            dynamic_shapes={"input": {0: torch.export.Dim("batch", min=1), 2: height, 3: width}},
+            config=self.export_config(),
+            net=net,
+            probes=[(image(1, k + 1, k),), (image(3, blocks, k + 2),)],
+        )
+
+
+class _Translation(nn.Module):
+    """forward(input) -> output: the image-to-image generator, named for torch.export."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002  (the exported input's name)
+        return self.net(input)
 
 
 # --------------------------------------------------------------------------- files

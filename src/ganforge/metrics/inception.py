@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganforge.data.download import fetch
+from ganforge.data.files.download import fetch
 from ganforge.errors import GanforgeError
 from ganforge.metrics.provenance import cache_dir, sha256_file
 

@@ -10,7 +10,7 @@ lost. We keep that ratio, ``min_fraction = 0.2`` of N/K, so the rule scales with
 Reference implementations: https://github.com/fjxmlzn/PacGAN (toy-data evaluation) and
 https://github.com/akashgit/VEEGAN.
 
-Centres of the package's toys: ``ganforge.data.toy.ring_centers()`` / ``grid_centers()``.
+Centres of the package's toys: ``ganforge.data.sources.toy.ring_centers()`` / ``grid_centers()``.
 
 (b) Labelled images: the classifier's predicted-class histogram of the fakes against the real class
 distribution, as in the "number of modes" counts on stacked MNIST (Metz et al. 2017; Srivastava

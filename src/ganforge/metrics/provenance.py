@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ganforge.data.download import cache_dir as data_cache_dir
+from ganforge.data.files.download import cache_dir as data_cache_dir
 
 
 def cache_dir() -> Path:

@@ -31,7 +31,7 @@ from safetensors.numpy import save_file
 from torch import Tensor
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.features import Extractor, as_uint8_images, cache_dir
+from ganforge.metrics.features import WHITE, Extractor, alpha_protocol, as_uint8_images, cache_dir
 from ganforge.metrics.fid import stats
 
 FORMAT = "ganforge-reference-v1"
@@ -46,9 +46,15 @@ def sample_indices(total: int, n: int | None, seed: int) -> Tensor:
 
 
 def reference_key(
-    dataset: str, split: str, n: int, seed: int, extractor_protocol: dict[str, Any]
+    dataset: str,
+    split: str,
+    n: int,
+    seed: int,
+    extractor_protocol: dict[str, Any],
+    alpha: str | None = None,
 ) -> str:
-    """16 hex digits of SHA-256 over the canonical JSON of everything the statistics depend on."""
+    """16 hex digits of SHA-256 over the canonical JSON of everything the statistics depend on
+    (``alpha``: how RGBA images were composited, for RGBA data only)."""
     spec = {
         "format": FORMAT,
         "dataset": dataset,
@@ -57,6 +63,8 @@ def reference_key(
         "seed": seed,
         "extractor": extractor_protocol,
     }
+    if alpha is not None:  # only then, so the keys of grey and RGB data stay as they were
+        spec["rgba"] = alpha
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -67,9 +75,10 @@ def reference_path(
     seed: int,
     extractor: Extractor,
     folder: str | Path | None = None,
+    alpha: str | None = None,
 ) -> Path:
     """<cache>/reference/<dataset>-<split>-<extractor>-n<n>-<key>.safetensors"""
-    key = reference_key(dataset, split, n, seed, extractor.protocol)
+    key = reference_key(dataset, split, n, seed, extractor.protocol, alpha)
     folder = Path(folder) if folder is not None else cache_dir() / "reference"
     return folder / f"{dataset}-{split}-{extractor.name}-n{n}-{key}.safetensors"
 
@@ -114,9 +123,12 @@ def compute_reference(
     seed: int = 0,
     labels: Tensor | np.ndarray | None = None,
     batch_size: int | None = None,
+    background: tuple[int, int, int] = WHITE,
 ) -> ReferenceStats:
-    """Extract features of a seeded sample of ``n`` real images (all when None)."""
-    images = as_uint8_images(images, "real images")
+    """Extract features of a seeded sample of ``n`` real images (all when None); RGBA images are
+    composited onto ``background`` (recorded as meta "rgba")."""
+    alpha = _alpha(images, background)
+    images = as_uint8_images(images, "real images", background)
     idx = sample_indices(len(images), n, seed)
     feats = extractor.extract(images[idx], batch_size)["pool"]
     lab = None
@@ -130,9 +142,17 @@ def compute_reference(
         "seed": seed,
         "image_shape": list(images.shape[1:]),
         "extractor": extractor.protocol,
-        "key": reference_key(dataset, split, len(idx), seed, extractor.protocol),
+        "key": reference_key(dataset, split, len(idx), seed, extractor.protocol, alpha),
     }
+    if alpha is not None:
+        meta["rgba"] = alpha
     return reference_from_features(feats, lab, meta)
+
+
+def _alpha(images: Tensor | np.ndarray, background: tuple[int, int, int]) -> str | None:
+    """The protocol line for RGBA images (composited onto ``background``), else None."""
+    rgba = getattr(images, "ndim", 0) == 4 and images.shape[1] == 4
+    return alpha_protocol(background) if rgba else None
 
 
 def save_reference(ref: ReferenceStats, path: str | Path) -> Path:
@@ -191,13 +211,17 @@ def cached_reference(
     labels: Tensor | np.ndarray | None = None,
     batch_size: int | None = None,
     folder: str | Path | None = None,
+    background: tuple[int, int, int] = WHITE,
 ) -> ReferenceStats:
     """Load the matching cached reference, or compute and cache it."""
     count = len(images) if n is None else min(n, len(images))
-    path = reference_path(dataset, split, count, seed, extractor, folder)
+    alpha = _alpha(images, background)
+    path = reference_path(dataset, split, count, seed, extractor, folder, alpha)
     if path.is_file():
-        key = reference_key(dataset, split, count, seed, extractor.protocol)
+        key = reference_key(dataset, split, count, seed, extractor.protocol, alpha)
         return load_reference(path, expected_key=key)
-    ref = compute_reference(images, extractor, dataset, split, n, seed, labels, batch_size)
+    ref = compute_reference(
+        images, extractor, dataset, split, n, seed, labels, batch_size, background
+    )
     save_reference(ref, path)
     return ref

@@ -4,18 +4,22 @@ Each entry of ``METRICS`` is a small function of a ``MetricInputs`` (features al
 returning named values; see each metric's module for the paper and the reference implementation.
 Names follow the extractor, because a number is only comparable with numbers made the same way:
 
-    key      extractor "inception"        extractor "fmnist" (or "mnist": fd_mnist, kid_mnist)
-    fid      fid                          fd_fmnist            (Frechet distance)
-    kid      kid, kid_std                 kid_fmnist, kid_fmnist_std
-    is       is, is_std                   classifier_score, classifier_score_std
-    pr       precision, recall            precision, recall
-    dc       density, coverage            density, coverage
-    modes    -                            classes_present, class_kl, mode_collapse, ...
+    key      extractor "inception"   extractor "fmnist" (or "mnist")   extractor "lite1"
+    fid      fid                     fd_fmnist  (Frechet distance)     fd_lite1
+    kid      kid, kid_std            kid_fmnist, kid_fmnist_std        kid_lite1, kid_lite1_std
+    is       is, is_std              classifier_score, ..._std         classifier_score, ..._std
+    pr       precision, recall       precision, recall                 precision, recall
+    dc       density, coverage       density, coverage                 density, coverage
+    modes    -                       classes_present, class_kl, ...    -
 
 Every result carries a ``protocol`` dict: extractor and weight SHA-256, sample counts, resize and
 quantisation, data set and split, reference-statistics hash, seed, ganforge version, the names
 above as reported, and the metric settings (KID subsets and subset size, IS splits, the seed of
 the KID subsets and IS split shuffle, k of the k-NN metrics).
+
+The Frechet distance is refused below the extractor's ``fd_minimum`` samples per side (n > D for
+every extractor; for lite1 the measured minimum of ``metrics/imagenet.py``), with one line saying
+why; KID, unbiased at any n, is still given by the other metrics.
 
 Seeds: ``seed`` picks which fakes/reals are used; the KID subsets and the IS split shuffle always use
 torch-fidelity's ``rng_seed`` 2020 (``SUBSET_SEED``), so equal features give torch-fidelity's KID and
@@ -37,8 +41,15 @@ from torch import Tensor
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics.density_coverage import density_coverage
-from ganforge.metrics.features import Extractor, as_uint8_images, load_extractor
+from ganforge.metrics.features import (
+    WHITE,
+    Extractor,
+    alpha_protocol,
+    as_uint8_images,
+    load_extractor,
+)
 from ganforge.metrics.fid import frechet_distance, stats
+from ganforge.metrics.imagenet import FD_MIN_WHY
 from ganforge.metrics.inception_score import inception_score
 from ganforge.metrics.kid import kid, subset_size_for
 from ganforge.metrics.mode_coverage import class_coverage
@@ -50,6 +61,8 @@ KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 IS_SPLITS = 10
 SUBSET_SEED = 2020  # torch-fidelity's default rng_seed: KID subsets, IS split shuffle
 PR_K, DC_K = 3, 5
+IMAGENET_EXTRACTORS = frozenset({"inception", "lite1"})  # no classifier of the data's classes
+FD_LABELS = {"fmnist": "FMNIST", "mnist": "MNIST", "lite1": "Lite1"}
 
 
 @dataclass
@@ -59,9 +72,38 @@ class MetricInputs:
     extractor: str
     seed: int
     num_classes: int
+    fd_minimum: int = 0  # fewest samples per side for the Frechet distance (0: only N > D)
+
+
+def fd_label(extractor: str) -> str:
+    """How the Frechet distance on ``extractor`` is called: FID, FD-FMNIST, FD-Lite1, ..."""
+    return "FID" if extractor == "inception" else f"FD-{FD_LABELS.get(extractor, extractor)}"
+
+
+def fd_why(minimum: int, dim: int) -> str:
+    """Why FD needs ``minimum`` samples per side on ``dim``-d features (one clause)."""
+    if minimum > dim + 1:  # a measured minimum (lite1), more than n > D
+        return f"below {minimum:,} samples per side {FD_MIN_WHY}"
+    return f"it needs more than {dim} samples per side (more samples than feature dimensions)"
+
+
+def fd_too_few(extractor: str, minimum: int, n_fake: int, n_real: int, dim: int) -> str | None:
+    """The one-line reason FD is refused for these counts, or None when they suffice."""
+    minimum = max(minimum, dim + 1)
+    if min(n_fake, n_real) >= minimum:
+        return None
+    return (
+        f"{fd_label(extractor)} refused for {n_fake:,} fake and {n_real:,} real images: "
+        f"{fd_why(minimum, dim)}; use {minimum:,} or more per side (10,000 for comparable "
+        "numbers), or KID (unbiased at any n)"
+    )
 
 
 def _fid(x: MetricInputs) -> dict[str, Any]:
+    dim = x.real.features.shape[1]
+    reason = fd_too_few(x.extractor, x.fd_minimum, len(x.fake["pool"]), len(x.real.features), dim)
+    if reason is not None:
+        raise GanforgeError(reason)
     mu_r, sigma_r = (x.real.mu, x.real.sigma) if x.real.mu is not None else stats(x.real.features)
     name = "fid" if x.extractor == "inception" else f"fd_{x.extractor}"
     return {name: frechet_distance(*stats(x.fake["pool"]), mu_r, sigma_r)}
@@ -93,7 +135,7 @@ def _dc(x: MetricInputs) -> dict[str, Any]:
 
 
 def _modes(x: MetricInputs) -> dict[str, Any]:
-    if x.extractor == "inception":
+    if x.extractor in IMAGENET_EXTRACTORS:
         raise GanforgeError(
             "metric 'modes' needs a classifier of the data set's classes; use extractor='fmnist'"
         )
@@ -121,7 +163,7 @@ METRICS: dict[str, Callable[[MetricInputs], dict[str, Any]]] = {
 
 def reported_names(extractor: str) -> dict[str, list[str]]:
     """Registry key -> names of the values it reports under ``extractor``."""
-    fd = "fid" if extractor == "inception" else f"fd_{extractor}"
+    fd = "fid" if extractor == "inception" else f"fd_{extractor}"  # fd_fmnist, fd_lite1
     kd = "kid" if extractor == "inception" else f"kid_{extractor}"
     score = "is" if extractor == "inception" else "classifier_score"
     return {
@@ -151,18 +193,21 @@ def evaluate(
     dataset: str = "unspecified",
     split: str = "unspecified",
     num_classes: int = 10,
+    background: tuple[int, int, int] = WHITE,
 ) -> dict[str, Any]:
     """Score uint8 fakes (N, C, H, W) against real images or cached ``ReferenceStats``.
 
     Up to ``n`` images per side are used, drawn with ``seed`` (all of them when fewer); the counts
     actually used are in ``protocol``. ``dataset``/``split`` name the real data for the protocol.
-    ``batch_size`` None uses the extractor's default (500 fmnist, 32 inception).
+    ``batch_size`` None uses the extractor's default (500 fmnist, 32 inception, 64 lite1).
+    RGBA images (C = 4) are composited onto ``background`` first, and the protocol says so.
     """
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
         raise GanforgeError(f"unknown metrics {unknown}; choose from {sorted(METRICS)}")
     ext = load_extractor(extractor) if isinstance(extractor, str) else extractor
-    fake = as_uint8_images(fake, "fake images")
+    rgba = _channels(fake) == 4 or (not isinstance(real, ReferenceStats) and _channels(real) == 4)
+    fake = as_uint8_images(fake, "fake images", background)
 
     if isinstance(real, ReferenceStats):
         ref = real
@@ -181,7 +226,7 @@ def evaluate(
             )
         real_shape = tuple(ref.meta["image_shape"])
     else:
-        real = as_uint8_images(real, "real images")
+        real = as_uint8_images(real, "real images", background)
         real_shape = tuple(real.shape[1:])
     if tuple(fake.shape[1:]) != real_shape:
         raise GanforgeError(
@@ -206,7 +251,9 @@ def evaluate(
         raise GanforgeError("real_labels are taken from the reference file; do not pass both")
 
     fake_idx = sample_indices(len(fake), n, seed + 1)  # another stream than the reals'
-    inputs = MetricInputs(ext.extract(fake[fake_idx], batch_size), ref, ext.name, seed, num_classes)
+    inputs = MetricInputs(
+        ext.extract(fake[fake_idx], batch_size), ref, ext.name, seed, num_classes, ext.fd_minimum
+    )
     results: dict[str, Any] = {}
     for name in metrics:
         results.update(METRICS[name](inputs))
@@ -234,7 +281,17 @@ def evaluate(
             "dc_k": DC_K,
         },
     }
+    alpha = ref.meta.get("rgba")
+    if rgba:
+        alpha = alpha_protocol(background)
+    if alpha is not None:
+        results["protocol"]["rgba"] = alpha
     return results
+
+
+def _channels(images: Any) -> int | None:
+    shape = getattr(images, "shape", ())
+    return shape[1] if len(shape) == 4 else None
 
 
 def _version() -> str:

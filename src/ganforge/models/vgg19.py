@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from ganforge.data.download import fetch
+from ganforge.data.files.download import fetch
 from ganforge.errors import GanforgeError
 
 WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"

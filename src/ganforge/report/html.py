@@ -33,7 +33,6 @@ from ganforge.explore.classes import generate_mixed, one_hot
 from ganforge.explore.interpolate import walk_inputs
 from ganforge.explore.sample import generate
 from ganforge.images import atomic_write_bytes, make_grid, to_pil, to_uint8
-from ganforge.inference.noise import NoiseGenerator
 from ganforge.plots import plot_losses
 from ganforge.runs import load_run
 
@@ -304,7 +303,8 @@ def _timing_section(info: dict[str, Any]) -> str:
     rows = [
         ("status", info.get("status", "unknown")),
         ("images seen", f"{_count(info, 'images_seen'):,}"),
-        ("generator steps", f"{_count(info, 'g_steps'):,}"),
+        # run.json of earlier versions counted iterations as g_steps
+        ("iterations", f"{_count(info, 'iterations') or _count(info, 'g_steps'):,}"),
         ("wall time", _duration(info.get("wall_time_s"))),
         (
             "throughput",
@@ -361,13 +361,12 @@ def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str
     run, why_not = None, ""
     try:
         run = load_run(run_dir, device=device)
-        if not isinstance(run.model, NoiseGenerator):
+        if not run.model.can("sample"):
+            uses = ", ".join(run.model.uses) or "none"
             run, why_not = (
                 None,
-                (
-                    "an image-to-image run: its translations are in the training grids below "
-                    "(`ganforge translate` runs it on other images)"
-                ),
+                f"this run's model does not sample from noise (its uses: {uses}): what it "
+                "makes is in the training grids below",
             )
     except GanforgeError as e:
         why_not = str(e)

@@ -7,14 +7,18 @@ each phase it freezes the phase's frozen networks, calls the phase's loss, zero_
 backward (through a GradScaler with fp16), measures gradient norms at log steps, steps the
 optimizer, then updates the EMA copies, sets scheduled learning rates, logs, samples, evaluates,
 checkpoints and handles signals (train/trainer.py). It never asks which task it trains: what
-differs is declared here, as data (``phases``, ``ema_targets``, ``log_columns``) or as capability
-flags (``graph_capturable``).
+differs is declared here, as data (``phases``, ``ema_targets``, ``log_columns``,
+``plot_panels``) or as capabilities (``graph_problem``). The defaults are those of no family in
+particular: no EMA, no columns but the phases' own, one curve panel per logged value. The
+adversarial families share their G/D scaffolding through ``tasks/two_player.py``.
 
 One iteration is the task's phases in order; a phase with ``repeats = k`` runs k times, each on a
 fresh batch (the GAN's n_critic discriminator steps), and a phase with ``fresh_batch=False``
 reuses the batch of the phase before (the generator step). Losses are small pure functions in
 ganforge/losses; a phase's ``loss`` only assembles them and returns the scalar to differentiate
-with its log scalars (``PhaseLoss``), never calling backward or step itself.
+with its log scalars (``PhaseLoss``), never calling backward or step itself. What one phase makes
+for the next (a GAN's fake batch, whose generator graph the G step differentiates) is handed on as
+a value: ``PhaseLoss.carry`` of a phase is the ``carry`` argument of the next one's loss.
 
 Adding a model family is one module with a ``Task`` subclass and one line in
 ``tasks/registry.py`` (or ``@register_task`` outside the package): see docs/architecture.md.
@@ -42,17 +46,8 @@ from ganforge.runtime.distributed import Shard
 Batch = Any
 """Whatever a task's ``make_batch`` returns and its phases take (e.g. (images, labels))."""
 
-GAN_COLUMNS = (
-    "d_loss",
-    "g_loss",
-    "d_real",
-    "d_fake",
-    "gp",
-    "r1",
-    "d_grad_norm",
-    "g_grad_norm",
-)
-"""The log columns of an adversarial task: losses, D's outputs, penalties, gradient norms."""
+Panels = tuple[tuple[str, tuple[str, ...]], ...]
+"""Curve panels of losses.png: (title, the metrics.csv columns drawn in it)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +58,9 @@ class PhaseLoss:
     """0-d tensor; the Trainer calls backward on it (scaled under fp16)."""
     scalars: dict[str, Tensor]
     """Detached 0-d tensors for metrics.csv, read on the host only at log steps."""
+    carry: Any = None
+    """What the next phase's loss receives as its ``carry`` (e.g. the fake batch with its graph);
+    None for nothing."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +71,12 @@ class Phase:
     """Short name; its gradient norm is logged as ``<name>_grad_norm`` (lower case) at log steps."""
     optimizer: str
     """Key in ``Task.optimizers`` of the optimizer this phase steps."""
-    loss: Callable[[Batch, torch.Generator, bool], PhaseLoss | None]
-    """(batch, the run's noise generator, measure) -> PhaseLoss, or None to skip the update (e.g.
-    SRGAN's discriminator during the generator's pre-training). ``measure`` is True at log steps:
-    compute costly log-only scalars then."""
+    loss: Callable[[Batch, torch.Generator, bool, Any], PhaseLoss | None]
+    """(batch, the run's noise generator, measure, carry) -> PhaseLoss, or None to skip the update
+    (e.g. SRGAN's discriminator during the generator's pre-training). ``measure`` is True at log
+    steps: compute costly log-only scalars then. ``carry`` is the previous phase's
+    ``PhaseLoss.carry`` in this iteration (None for the first phase, or when it carried nothing or
+    was skipped)."""
     repeats: int = 1
     """Updates per iteration, each on a fresh batch (n_critic for a GAN's D)."""
     fresh_batch: bool = True
@@ -93,20 +93,22 @@ class Task(ABC):
 
     name: ClassVar[str] = ""
     """The ``model.task`` value that selects it (set by ``register_task``)."""
+    sections: ClassVar[dict[str, type]] = {}
+    """The task's own config sections: top-level key -> dataclass (e.g. ``{"i2i": I2IConfig}``),
+    registered with the task; the run's config.yaml records their values."""
     section: ClassVar[tuple[str, type] | None] = None
-    """A plug-in's own config section: (top-level key, dataclass); None for none."""
-    ema_targets: ClassVar[tuple[str, ...]] = ("G",)
-    """Keys of ``nets`` the Trainer keeps an exponential moving average of (train.ema_halflife)."""
-    log_columns: ClassVar[tuple[str, ...]] = GAN_COLUMNS
+    """One more section, as ``(key, dataclass)`` (the single-section spelling of ``sections``)."""
+    ema_targets: ClassVar[tuple[str, ...]] = ()
+    """Keys of ``nets`` the Trainer keeps an exponential moving average of (train.ema_halflife);
+    samples, evaluation and inference use those copies."""
+    log_columns: ClassVar[tuple[str, ...]] = ()
     """metrics.csv columns of the phases' scalars (before the learning rates and timing)."""
     extra_columns: ClassVar[tuple[str, ...]] = ()
     """More columns, after the timing (e.g. PSNR and SSIM of an image-to-image task)."""
-    progress_columns: ClassVar[tuple[str, ...]] = ("d_loss", "g_loss")
-    """Scalars shown on the progress bar."""
-    graph_capturable: ClassVar[bool] = False
-    """Capability: an iteration is device work only after ``draw`` (no host reads, no Python
-    state that a replay would not advance but ``replayed`` does), so ``runtime.cuda_graphs`` may
-    capture it (train/cuda_graph.py)."""
+    progress_columns: ClassVar[tuple[str, ...]] = ()
+    """Scalars shown on the progress bar (none: the first two log columns)."""
+    plot_panels: ClassVar[Panels] = ()
+    """How losses.png groups the logged columns; a column no panel names gets one of its own."""
 
     def __init__(self, cfg: Config, data: ImageData, device: torch.device, precision: str) -> None:
         self.cfg = cfg
@@ -123,6 +125,11 @@ class Task(ABC):
         """Images before the learning-rate schedule's run starts (SRGAN's pre-training)."""
 
     # ------------------------------------------------------------------ config and data
+    @classmethod
+    def declared_sections(cls) -> dict[str, type]:
+        """``sections`` and ``section`` together: every config section this task reads."""
+        return {**cls.sections, **dict([cls.section] if cls.section else [])}
+
     @classmethod  # noqa: B027 (an optional hook: by default every config is accepted)
     def check_config(cls, cfg: Config) -> None:
         """Cross-field checks of a config this task trains (one-line GanforgeError), run before
@@ -256,8 +263,15 @@ class Task(ABC):
         not: the Trainer then averages gradients before each step and says so."""
         return False
 
+    def graph_problem(self) -> str | None:
+        """None when an iteration of this task can be captured as a CUDA graph
+        (``runtime.cuda_graphs``, train/cuda_graph.py): device work only after ``draw``, no host
+        reads, no Python state a replay would not advance but ``replayed`` does. Else why not, in
+        a few words. The default: not declared."""
+        return "this task does not declare its iteration capturable (Task.graph_problem)"
+
     def prepare_capture(self) -> None:
-        """Before a CUDA-graph capture (``graph_capturable`` tasks): no autocast weight cache."""
+        """Before a CUDA-graph capture (capturable tasks): no autocast weight cache."""
         self.autocast_cache = False
 
     def replayed(self) -> None:  # noqa: B027 (optional hook: most tasks keep no counters)

@@ -19,7 +19,11 @@ Runtime contract (runtime/distributed.py, runtime/compiled.py):
   modules where a gradient is differentiated again (gradient penalty, R1): AOTAutograd has no
   double backward;
 - an iteration is device work only once its indices are drawn, so it may be captured in a CUDA
-  graph (``graph_capturable``).
+  graph (``graph_problem``), unless ADA's controller or lazy R1 make iterations differ.
+
+The G/D scaffolding (nets, optimizers, the D and G phases, the D-step counter, the data position)
+is ``TwoPlayerTask``'s (tasks/two_player.py); with one D step per G step the D phase hands its
+fake batch, with G's graph, to the G phase (``PhaseLoss.carry``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.augment import Augmenter
-from ganforge.config import Config
+from ganforge.config import AugmentConfig, Config
 from ganforge.config.checks import choice
 from ganforge.data import load_data
 from ganforge.data.dataset import ImageData
@@ -54,8 +58,9 @@ from ganforge.models.spectral_norm import power_iteration_, spectral_layers
 from ganforge.plots import plot_toy
 from ganforge.runtime.compiled import compile_modules
 from ganforge.runtime.distributed import Shard, all_reduce_sum_in_place
-from ganforge.tasks.base import Phase, PhaseLoss, Task
+from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.optim import make_optimizer
+from ganforge.tasks.two_player import TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
 
 Batch = tuple[Tensor, Tensor | None]  # (x in the model range, labels or None)
@@ -64,13 +69,13 @@ TOY_SAMPLES = 2000
 """Points in each toy scatter plot."""
 
 
-class GANTask(Task):
+class GANTask(TwoPlayerTask):
     """Noise -> image GANs by model.arch: vanilla MLP, DCGAN, SNGAN ResNet, toy (cGAN, WGAN, ...).
 
     Networks ``G`` and ``D``; batches are ``(x, y)`` with x in the model range, y labels or None.
     """
 
-    graph_capturable = True
+    sections = {"augment": AugmentConfig}
 
     def __init__(
         self, cfg: Config, data: ImageData, device: torch.device, precision: str = "fp32"
@@ -99,8 +104,6 @@ class GANTask(Task):
         # With one D step per G step the fake batch of the D phase can be reused by the G phase
         # (as the DCGAN tutorial does): it saves one generator forward pass per step.
         self.reuse_fake = cfg.train.n_critic == 1
-        self._fake: tuple[Tensor, Tensor | None] | None = None
-        self.d_steps = 0
         # The data live on the training device (always the case on CPU): a batch is an index
         # into them, with no host-to-device copy per step.
         self.images = data.images.to(device)
@@ -118,8 +121,6 @@ class GANTask(Task):
         self.augment = Augmenter(cfg.augment, device) if cfg.augment.policy != "none" else None
         if self.augment is not None:
             self.extra_columns = ("aug_rt", "aug_p") if cfg.augment.policy == "ada" else ("aug_rt",)
-            # ADA's controller reads D's outputs on the host once per interval: not capturable.
-            self.graph_capturable = False
 
     # ------------------------------------------------------------------ networks
     @classmethod
@@ -166,22 +167,25 @@ class GANTask(Task):
 
     @classmethod
     def load_data(cls, cfg: Config) -> ImageData:
-        return load_data(cfg.data, seed=cfg.train.seed)
+        return load_data(cfg.data, cfg.train.seed, task=cfg.model.task)
 
     # ------------------------------------------------------------------ what the Trainer steps
     @property
-    def nets(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D}
+    def generators(self) -> dict[str, nn.Module]:
+        return {"G": self.G}
 
     @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
+    def discriminators(self) -> dict[str, nn.Module]:
+        return {"D": self.D}
 
-    def phases(self) -> list[Phase]:
-        return [
-            Phase("D", "D", self.d_loss, self.cfg.train.n_critic, after_step=self._after_d),
-            Phase("G", "G", self.g_loss, fresh_batch=False, frozen=("D",)),
-        ]
+    def graph_problem(self) -> str | None:
+        if self.augment is not None:
+            # ADA's controller reads D's outputs on the host once per interval.
+            return "augmentation (augment.policy) is not captured"
+        lc = self.cfg.loss
+        if lc.r1_gamma > 0 and lc.r1_every > 1:
+            return "lazy R1 (loss.r1_every > 1) alternates two different iterations"
+        return None
 
     def draw(self) -> Tensor:
         """This rank's slice of the next global batch's indices."""
@@ -201,14 +205,13 @@ class GANTask(Task):
         return x, y
 
     def extra_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"d_steps": self.d_steps, "sampler": self.sampler.state_dict()}
+        state = super().extra_state()
         if self.augment is not None:
             state["augment"] = self.augment.state_dict()  # ADA's p: resume continues with it
         return state
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.d_steps = int(state["d_steps"])
-        self.sampler.load_state_dict(state["sampler"])
+        super().load_extra_state(state)
         if self.augment is not None and "augment" in state:
             self.augment.load_state_dict(state["augment"])
 
@@ -219,9 +222,6 @@ class GANTask(Task):
             # One p for every rank: ADA's statistics are summed over the ranks' batches.
             self.augment.controller.reduce = all_reduce_sum_in_place
         return True
-
-    def replayed(self) -> None:
-        self.d_steps += self.cfg.train.n_critic  # what the captured D steps would have counted
 
     # ------------------------------------------------------------------ helpers
     def noise(self, n: int, gen: torch.Generator) -> Tensor:
@@ -241,8 +241,9 @@ class GANTask(Task):
         return {} if self.augment is None else self.augment.log_scalars()
 
     # ------------------------------------------------------------------ phases
-    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
-        """The discriminator's loss on one real batch and one fake batch (plus penalties)."""
+    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
+        """The discriminator's loss on one real batch and one fake batch (plus penalties); with
+        one D step per G step it carries the fake batch (with G's graph) to the G phase."""
         real, y = batch
         y = self._labels(y)
         lc = self.cfg.loss
@@ -253,10 +254,11 @@ class GANTask(Task):
         use_r1 = lc.r1_gamma > 0 and self.d_steps % lc.r1_every == 0
         if use_r1:
             real = real.detach().requires_grad_(True)
+        carried = None
         with self.autocast():
             if self.reuse_fake:
                 fake = self.G_train(z, y)
-                self._fake = (fake, y)
+                carried = (fake, y)
             else:
                 with torch.no_grad():
                     fake = self.G_fast(z, y)
@@ -288,25 +290,24 @@ class GANTask(Task):
         out["d_real"] = discriminator_prob(real_logits.detach(), self.loss_name).mean()
         out["d_fake"] = discriminator_prob(fake_logits.detach(), self.loss_name).mean()
         out.update(self._aug_scalars())
-        return PhaseLoss(loss, out)
+        return PhaseLoss(loss, out, carry=carried)
 
-    def _after_d(self) -> None:
+    def after_d_step(self) -> None:
         if self.cfg.loss.clip > 0:
             clip_weights_(self.D, self.cfg.loss.clip)
-        self.d_steps += 1
 
-    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
-        """The generator's loss against the (frozen) discriminator."""
+    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
+        """The generator's loss against the (frozen) discriminator, on the D phase's fake batch
+        when it carried one."""
         real, y = batch
         y = self._labels(y)
-        if not self.reuse_fake:
+        if carry is None:
             power_iteration_(self._sn_g)
         with self.autocast():
-            if self._fake is not None:
-                fake, y = self._fake
+            if carry is not None:
+                fake, y = carry
             else:
                 fake = self.G_train(self.noise(real.shape[0], gen), y)
-            self._fake = None
             if self.channels_last:
                 fake = fake.contiguous(memory_format=torch.channels_last)
             # The frozen D outside DDP: its wrapper would wait for a D reduction.

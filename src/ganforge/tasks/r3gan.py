@@ -35,13 +35,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganforge.config import Config
+from ganforge.config import AugmentConfig, Config, R3GANConfig
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.training import eval_plan
 from ganforge.losses.penalties import r1_penalty, r2_penalty
 from ganforge.losses.relativistic import d_rpgan, g_rpgan
 from ganforge.models.r3gan import R3Discriminator, R3Generator, basis_size, stage_plan
-from ganforge.tasks.base import Phase, PhaseLoss
+from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.burnin import cosine_schedule
 from ganforge.tasks.gan import Batch, GANTask
 
@@ -117,6 +117,7 @@ def reference_d_objective(
 class R3GANTask(GANTask):
     """The modern GAN (R3GAN, Huang et al. 2024): RpGAN + R1 + R2, a normalisation-free ResNet."""
 
+    sections = {"augment": AugmentConfig, "r3gan": R3GANConfig}
     log_columns = R3_COLUMNS
     extra_columns: tuple[str, ...] = ()
 
@@ -124,8 +125,10 @@ class R3GANTask(GANTask):
         self, cfg: Config, data: Any, device: torch.device, precision: str = "fp32"
     ) -> None:
         super().__init__(cfg, data, device, precision)
-        self.graph_capturable = False  # the schedules are set from the host every iteration
         self.hyperparameters(0)  # the schedules at image 0 (the Trainer updates them per step)
+
+    def graph_problem(self) -> str | None:
+        return "R3GAN's schedules are set from the host every iteration"
 
     # ------------------------------------------------------------------ networks (GANTask hooks)
     @classmethod
@@ -196,29 +199,22 @@ class R3GANTask(GANTask):
         }
 
     # ------------------------------------------------------------------ phases
-    def phases(self) -> list[Phase]:
-        return [
-            Phase("D", "D", self.d_loss, self.cfg.train.n_critic, after_step=self._after_d),
-            Phase("G", "G", self.g_loss, fresh_batch=False, frozen=("D",)),
-        ]
-
     def _fakes(self, real: Tensor, y: Tensor | None, gen: torch.Generator) -> Tensor:
         z = self.noise(real.shape[0], gen)
         with self.autocast():
             if self.reuse_fake:  # the G step differentiates this same forward pass
-                fake = self.G_train(z, y)
-                self._fake = (fake, y)
-            else:
-                with torch.no_grad():
-                    fake = self.G_fast(z, y)
-        return fake
+                return self.G_train(z, y)
+            with torch.no_grad():
+                return self.G_fast(z, y)
 
-    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         """RpGAN + gamma / 2 * (R1 + R2) (``d_objective``), with R1 + R2 every ``reg_every``
-        steps, weighted by it (lazy regularisation)."""
+        steps, weighted by it (lazy regularisation). With one D step per G step it carries the
+        fake batch, with G's graph, to the G phase."""
         real, y = batch
         y = self._labels(y)
-        fake = self._fakes(real, y, gen).detach()
+        made = self._fakes(real, y, gen)
+        fake = made.detach()
         reg_every = self.cfg.r3gan.reg_every
         gamma = self._now["gamma"] * reg_every if self.d_steps % reg_every == 0 else 0.0
         with self.autocast():
@@ -236,18 +232,17 @@ class R3GANTask(GANTask):
         if gamma:
             out.update(r1=r1.detach(), r2=r2.detach())
         out.update(self._aug_scalars())
-        return PhaseLoss(loss, out)
+        return PhaseLoss(loss, out, carry=(made, y) if self.reuse_fake else None)
 
-    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         """RpGAN's G side, against D's scores of a real batch (D frozen)."""
         real, y = batch
         y = self._labels(y)
         with self.autocast():
-            if self._fake is not None:
-                fake, y = self._fake
+            if carry is not None:
+                fake, y = carry
             else:
                 fake = self.G_train(self.noise(real.shape[0], gen), y)
-            self._fake = None
             with torch.no_grad():  # the pairing needs D(x); no gradient flows into it
                 real_logits = self.D_fast(self.aug(real, gen), y).float()
             fake_logits = self.D_fast(self.aug(fake, gen), y).float()

@@ -11,8 +11,8 @@ task (for a GAN, n_critic D steps and the G step: forwards, backwards, penalties
 weight clipping, spectral-norm power iterations), the EMA update and the summed scalars. Outside
 it, per iteration: the task's draws (batch indices) copied into a static buffer, the EMA decay
 (and scheduled learning rates) written into device scalars, the replay, the task's host-side
-counters (``Task.replayed``), and the log sums. Only tasks that declare
-``Task.graph_capturable`` are captured. Random numbers come from the run's generator,
+counters (``Task.replayed``), and the log sums. Only tasks whose ``Task.graph_problem`` is None
+are captured. Random numbers come from the run's generator,
 registered with the graph, so a replay draws what an eager iteration would: the eager loop is the
 reference twin, and tests/train/test_cuda.py checks that the two agree.
 
@@ -40,21 +40,19 @@ def graph_problem(
     device: torch.device,
     world_size: int,
     precision: str,
-    capturable: bool,
-    r1_every: int,
+    task_problem: str | None,
     compile: bool,
 ) -> str | None:
-    """None when an iteration of this run can be captured, else why not (one line)."""
+    """None when an iteration of this run can be captured, else why not (one line).
+    ``task_problem`` is the task's own answer (``Task.graph_problem``: a capability)."""
     if device.type != "cuda":
         return "CUDA graphs need a CUDA device"
     if world_size > 1:
         return "CUDA graphs are not combined with torchrun (DDP) here"
-    if not capturable:
-        return "this task does not declare its iteration capturable (Task.graph_capturable)"
+    if task_problem is not None:
+        return task_problem
     if precision == "fp16":
         return "fp16's gradient scaler decides on the host whether to skip a step; use bf16"
-    if r1_every > 1:
-        return "lazy R1 (loss.r1_every > 1) alternates two different iterations"
     if compile:
         return "runtime.compile and runtime.cuda_graphs are alternatives here"
     if not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):

@@ -2,7 +2,7 @@
 
     config.yaml          the resolved config (what --resume reads back)
     data_report.json     what was loaded, what was skipped and why
-    metrics.csv          images, losses, D(x), D(G(z)), gradient norms, lr, img/s
+    metrics.csv          images, iterations, the task's losses and scalars, gradient norms, lr, img/s
     samples/             reals.png and a grid on fixed noise every sample_every images
     losses.png           loss curves, redrawn with every grid
     checkpoints/         ckpt-<images>.safetensors, the last keep_checkpoints of them
@@ -10,7 +10,7 @@
     metrics.png          their curves, and best.safetensors, the checkpoint of the best score
     report.html          the self-contained report page, written when the run finishes
     run.json             status (running/finished/interrupted/failed), timing, versions, notes
-    tensorboard/         events, when tensorboard is installed
+    tensorboard/         events, with the tensorboard logger sink (ganforge/loggers)
 
 Under torchrun only rank 0 holds an active RunFolder; the others' writes are no-ops.
 
@@ -88,11 +88,9 @@ def write_text(path: Path, text: str) -> None:
 
 
 class RunFolder:
-    def __init__(self, path: Path, active: bool = True, tensorboard: bool = True) -> None:
+    def __init__(self, path: Path, active: bool = True) -> None:
         self.path = Path(path)
         self.active = active
-        self.tensorboard = tensorboard  # off by config, or when tensorboard is not installed
-        self._tb: Any = None
 
     @property
     def metrics(self) -> Path:
@@ -129,13 +127,15 @@ class RunFolder:
             return
         text = self.metrics.read_text(errors="replace")
         rows = text.split("\n")[:-1]  # a last row without its newline was cut short: dropped
+        if rows and rows[0].split(",") == [_RENAMED.get(c, c) for c in columns]:
+            rows[0] = ",".join(columns)  # a run of an earlier version: its columns' new names
         keep = (rows[:1] or [",".join(columns)]) + [
             r for r in rows[1:] if _images(r) is not None and _images(r) <= images_seen
         ]
         write_text(self.metrics, "\n".join(keep) + "\n")
 
     def append_metrics(self, row: dict[str, Any], columns: list[str]) -> None:
-        """One row of metrics.csv, and the same scalars as TensorBoard events at row["images"]."""
+        """One row of metrics.csv (the logger sinks get it from the Trainer)."""
         if not self.active:
             return
         line = ",".join(
@@ -145,27 +145,14 @@ class RunFolder:
             for c in columns
         )
         _append(self.metrics, (line + "\n").encode())
-        if self.tensorboard and self._tb is None:
-            try:  # tensorboard is an optional extra: pip install 'ganforge[tensorboard]'
-                from torch.utils.tensorboard import SummaryWriter
-            except ImportError:
-                self.tensorboard = False
-            else:
-                self._tb = SummaryWriter(str(self.path / "tensorboard"))
-        if self._tb is not None:
-            for k, v in row.items():
-                if k not in ("images", "g_steps") and v is not None:
-                    self._tb.add_scalar(k, v, row["images"])
-
-    def close(self) -> None:
-        """Flush and close the TensorBoard writer (a later append opens a new one)."""
-        if self._tb is not None:
-            self._tb.close()
-            self._tb = None
 
     def write_status(self, info: dict[str, Any]) -> None:
         if self.active:
             write_text(self.path / "run.json", json.dumps(info, indent=2) + "\n")
+
+
+_RENAMED = {"iterations": "g_steps"}
+"""metrics.csv columns renamed since earlier versions: new name -> old (a resumed run's header)."""
 
 
 def _images(row: str) -> int | None:

@@ -29,14 +29,17 @@ class ScalarSums:
             self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
             self.counts[k] = self.counts.get(k, 0) + counts[k]
 
-    def all_reduce(self, launch: distributed.Launch, stop: bool, device: torch.device) -> bool:
-        """Under torchrun: average the sums over the ranks; True when any rank asked to stop."""
+    def all_reduce(
+        self, launch: distributed.Launch, flags: list[bool], device: torch.device
+    ) -> list[bool]:
+        """Under torchrun: average the sums over the ranks, in the same all_reduce as ``flags``
+        (a stop request, a spent time budget): each returned flag is True when any rank's was."""
         keys = sorted(self.sums)
-        flag = torch.tensor([float(stop)], device=device)
+        flag = torch.tensor([float(f) for f in flags], device=device)
         parts = [torch.stack([self.sums[k].float() for k in keys])] if keys else []
         vec = distributed.all_reduce_sum(launch, torch.cat([*parts, flag]))
         self.sums = {k: vec[i] / launch.world_size for i, k in enumerate(keys)}
-        return bool(vec[-1] > 0)
+        return [bool(v > 0) for v in vec[len(keys) :]]
 
     def non_finite(self) -> list[str]:
         """The scalars whose sums are NaN/inf (one host sync)."""

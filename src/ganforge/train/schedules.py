@@ -1,6 +1,13 @@
-"""Schedules as pure functions of images seen (never of steps, so batch size can change)."""
+"""Schedules as pure functions of images seen (never of steps, so batch size can change), and
+setting an iteration's learning rates and betas from them."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor
 
 
 def lr_factor(kind: str, images_seen: int, total_images: int, start: int = 0) -> float:
@@ -31,3 +38,26 @@ def ema_beta(batch_size: int, images_seen: int, halflife: int, rampup: float) ->
     if rampup > 0:
         h = min(h, images_seen * rampup)
     return 0.5 ** (batch_size / max(h, 1e-8))
+
+
+def set_rates(
+    optimizers: Mapping[str, torch.optim.Optimizer],
+    base_lr: Mapping[str, list[float]],
+    factor: float,
+    hyper: Mapping[str, Any] | None,
+) -> None:
+    """Learning rates (and Adam betas) for the next iteration: the task's scheduled values where
+    ``hyper`` (``Task.hyperparameters``) names an optimizer, else each group's base rate times
+    ``factor`` (``lr_factor``). A rate held as a device tensor (a CUDA graph reads it there) is
+    filled in place."""
+    lrs = (hyper or {}).get("lr", {})
+    betas = (hyper or {}).get("betas", {})
+    for k, opt in optimizers.items():
+        for group, base in zip(opt.param_groups, base_lr[k]):
+            lr = lrs[k] if k in lrs else base * factor
+            if isinstance(group["lr"], Tensor):
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr
+            if k in betas and "betas" in group:
+                group["betas"] = tuple(betas[k])

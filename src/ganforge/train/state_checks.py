@@ -98,16 +98,18 @@ def finite(value: Any, where: str) -> float:
 
 
 def check_progress(progress: Any, named_images: int | None = None) -> tuple[int, int, float]:
-    """(images seen, generator steps, wall time) of ``progress``. ``named_images``: the count in
+    """(images seen, iterations, wall time) of ``progress``. ``named_images``: the count in
     the checkpoint's file name, which must agree: the next checkpoint's name and the pruning of
     old ones follow the count, so a count that disagrees with the name would prune newer files."""
     progress = mapping(progress, "progress")
     seen = count(entry(progress, "images_seen", "progress"), "progress.images_seen")
-    steps = count(entry(progress, "g_steps", "progress"), "progress.g_steps")
+    steps = count(entry(progress, "iterations", "progress"), "progress.iterations")
     wall = seconds(entry(progress, "wall_time", "progress"), "progress.wall_time")
     if steps > seen:
         raise _fail(
-            "progress.g_steps", steps, f"exceeds progress.images_seen={seen} (a step shows 1+)"
+            "progress.iterations",
+            steps,
+            f"exceeds progress.images_seen={seen} (an iteration shows 1+)",
         )
     if named_images is not None and named_images != seen:
         raise _fail(

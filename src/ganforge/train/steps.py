@@ -4,8 +4,10 @@ For each phase (``Task.phases``, ganforge/tasks/base.py) and each of its repeats
 frozen networks are frozen (no weight gradient is computed for them), its loss is computed, then
 zero_grad, backward (through a GradScaler under fp16), the gradient norm at log steps, the
 optimizer step and the phase's ``after_step``. A repeat of a fresh-batch phase takes the next
-batch; a phase that is not fresh reuses the last one (a GAN's G step on D's batch). Device work
-only once the draws are made, so a whole iteration can be captured in a CUDA graph
+batch; a phase that is not fresh reuses the last one (a GAN's G step on D's batch). What an
+update's loss carries (``PhaseLoss.carry``, e.g. a GAN's fake batch with G's graph) is handed to
+the next update's loss as its ``carry`` argument, and dropped at the end of the iteration. Device
+work only once the draws are made, so a whole iteration can be captured in a CUDA graph
 (train/cuda_graph.py), with this eager code as its reference twin.
 """
 
@@ -21,8 +23,8 @@ from ganforge.errors import GanforgeError
 from ganforge.tasks.base import Batch, Phase, Task
 from ganforge.train.ema import EMA
 
-LEADING = ["images", "g_steps"]
-"""metrics.csv's first columns: images seen and iterations (generator steps, for a GAN)."""
+LEADING = ["images", "iterations"]
+"""metrics.csv's first columns: images seen and iterations (for a GAN, its generator steps)."""
 TIMING = ["img_per_s", "wall_s"]
 
 
@@ -45,16 +47,17 @@ class Steps:
         return [self.task.draw() for _ in range(self.draws_per_iteration)]
 
     def step(
-        self, phase: Phase, batch: Batch, gen: torch.Generator, measure: bool
-    ) -> dict[str, Tensor]:
-        """One update of ``phase``; returns its scalars (and gradient norm at log steps)."""
+        self, phase: Phase, batch: Batch, gen: torch.Generator, measure: bool, carry: Any = None
+    ) -> tuple[dict[str, Tensor], Any]:
+        """One update of ``phase`` given the previous update's ``carry``; returns its scalars
+        (and gradient norm at log steps) and what it carries to the next."""
         frozen = [self.task.nets[k] for k in phase.frozen]
         for m in frozen:
             m.requires_grad_(False)
         try:
-            result = phase.loss(batch, gen, measure)
+            result = phase.loss(batch, gen, measure, carry)
             if result is None:  # the task skips this update (e.g. during a pre-training phase)
-                return {}
+                return {}, None
             opt, scaler = self.task.optimizers[phase.optimizer], self.scalers[phase.optimizer]
             opt.zero_grad(set_to_none=True)
             scaler.scale(result.loss).backward()
@@ -70,7 +73,7 @@ class Steps:
         scaler.update()
         if phase.after_step is not None:
             phase.after_step()
-        return out
+        return out, result.carry
 
     def iteration(
         self,
@@ -85,14 +88,17 @@ class Steps:
         out: dict[str, Tensor] = {}
         counts: dict[str, int] = {}
         batch: Batch = None
+        carry: Any = None
         used = 0
-        # 1. the phases in order: each repeat on a fresh batch, or the previous phase's batch
+        # 1. the phases in order: each repeat on a fresh batch, or the previous phase's batch,
+        #    each given what the update before it carried
         for phase in self.phases:
             for _ in range(phase.repeats):
                 if phase.fresh_batch or used == 0:
                     batch = self.task.make_batch(draws[used], gen)
                     used += 1
-                for k, v in self.step(phase, batch, gen, measure).items():
+                scalars, carry = self.step(phase, batch, gen, measure, carry)
+                for k, v in scalars.items():
                     out[k] = out[k] + v if k in out else v
                     counts[k] = counts.get(k, 0) + 1
         # 2. EMA of the networks the task averages

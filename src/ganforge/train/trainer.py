@@ -7,11 +7,17 @@ zero_grad, backward (scaled under fp16), the gradient-norm measurement at log st
 optimizer step; then it updates the EMA copies (``Trainer._iteration``). Progress is counted in
 images, learning rates follow ``train.lr_schedule`` from the optimizers' base rates, and scalars
 stay on the device, summed, read (one host sync) only every ``log_every`` images, which is also
-when NaN/inf is detected. With ``runtime.cuda_graphs`` on a GPU, a task that declares itself
-``graph_capturable`` has its iteration captured once and replayed (train/cuda_graph.py); the
-eager iteration is its reference twin. Nothing here depends on which task it trains.
+when NaN/inf is detected. With ``runtime.cuda_graphs`` on a GPU, a task that declares its
+iteration capturable (``Task.graph_problem`` is None) has it captured once and replayed
+(train/cuda_graph.py); the eager iteration is its reference twin. Nothing here depends on which
+task it trains: EMA targets, log and progress columns, curve panels and whether an iteration may
+be captured are the task's to declare. ``train.minutes`` bounds the training clock, kept across resumes.
 
-What the run folder holds is listed in train/run_folder.py. Under torchrun (runtime/distributed.py)
+The run's progress, noise generator and unwritten log sums are a ``TrainingState`` that
+train/state.py owns (and checkpoints); metrics.csv is the run folder's (train/run_folder.py), and
+the logger sinks of ``train.loggers`` (ganforge/loggers: TensorBoard, plug-ins') get the same rows,
+the evaluation scores and the sample grids. What the run folder holds is listed in
+train/run_folder.py. Under torchrun (runtime/distributed.py)
 every process trains its slice of each global batch and rank 0 alone writes the folder; scalars are
 averaged over the processes at log steps only.
 """
@@ -20,24 +26,21 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from ganforge.config import Config, load_run_config
 from ganforge.data.dataset import ImageData
 from ganforge.errors import GanforgeError, environment_error
 from ganforge.evaluation.training import BEST_NAME
+from ganforge.loggers import Loggers, check_sinks
 from ganforge.plots import plot_losses
 from ganforge.runtime import distributed
-from ganforge.runtime.cpu_memory import keep_freed_memory
-from ganforge.runtime.device import choose_precision
 from ganforge.tasks.base import Batch, Phase
 from ganforge.tasks.registry import build_task, check_config, load_task_data, task_class
 from ganforge.train import checkpoint as ckpt
@@ -45,11 +48,19 @@ from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
 from ganforge.train.failures import run_failure
 from ganforge.train.memory import check_memory
-from ganforge.train.run_folder import RunFolder, check_writable, new_run_path, sweep
-from ganforge.train.scalars import ScalarSums
-from ganforge.train.schedules import ema_beta, lr_factor
-from ganforge.train.state import restore_training_state, status_record, training_state
+from ganforge.train.process import start_process
+from ganforge.train.progress import Progress
+from ganforge.train.run_folder import RunFolder, new_run_path, sweep
+from ganforge.train.schedules import ema_beta, lr_factor, set_rates
+from ganforge.train.state import (
+    Parts,
+    TrainingState,
+    checkpoint_state,
+    restore_state,
+    status_record,
+)
 from ganforge.train.steps import Steps, log_columns
+from ganforge.train.stopping import StopControl
 
 OnFinish = Callable[[Path], dict[str, Any]]
 """Called with the run folder when a run finishes (e.g. the report page); returns run.json
@@ -69,24 +80,17 @@ class Trainer:
         self.cfg = cfg
         check_config(cfg)  # the task's own checks, before any data is read or folder made
         rt = cfg.runtime
-        if rt.threads > 0:
-            torch.set_num_threads(rt.threads)
-        # Under torchrun (runtime/distributed.py) the checks come first: a bad launch fails on every
-        # rank before any of them waits for the others.
-        self.launch = distributed.launch_from_env()
-        self.is_main = self.launch.is_main
-        self.device = distributed.training_device(self.launch, rt.device)
-        distributed.check_batch(self.launch, cfg.train.batch_size)
-        if self.is_main:  # a run folder that cannot be written fails before the data is read
-            resuming = run_dir is not None and Path(run_dir).is_dir()
-            check_writable(run_dir or cfg.out_dir, "run folder" if resuming else "out_dir")
-        self.precision, note = choose_precision(rt.precision, self.device)
-        self._notes: list[str] = [note] if note else []
-        if rt.keep_cpu_memory and self.device.type == "cpu":
-            note = keep_freed_memory()  # runtime/cpu_memory.py: stops per-step page faults
-            self._notes += [note] if note else []
-        distributed.init(self.launch, self.device)
-        self.shard = distributed.shard_of(self.launch)
+        process = start_process(cfg, run_dir)  # launch, device, precision (train/process.py)
+        self.launch, self.device, self.precision = process.launch, process.device, process.precision
+        self.is_main, self.shard = self.launch.is_main, process.shard
+        self._notes: list[str] = process.notes
+        # The logger sinks: names and libraries checked before any data is read or file written
+        # (train.loggers; runtime.tensorboard=false of earlier configs takes tensorboard out).
+        self.sink_names = [
+            n for n in cfg.train.loggers if n != "tensorboard" or cfg.runtime.tensorboard
+        ]
+        if self.is_main:
+            self._notes += check_sinks(self.sink_names, cfg.train.loggers_required)
         torch.manual_seed(cfg.train.seed)
         if data is None:
             with distributed.main_first(self.launch):  # rank 0 downloads; the others then read
@@ -116,17 +120,12 @@ class Trainer:
         self._base_lr = {
             k: [float(g["lr"]) for g in o.param_groups] for k, o in self.task.optimizers.items()
         }
-        self.gen = torch.Generator(device=self.device).manual_seed(cfg.train.seed + 1)
+        # Progress, the noise generator and the log sums: train/state.py's (and checkpointed).
+        self.state = TrainingState(self.device, cfg.train.seed)
         self._hyper: dict[str, Any] | None = None  # the task's scheduled settings, if any
-        self.images_seen = 0
-        self.g_steps = 0
-        self.wall_time = 0.0
-        self.scalars = ScalarSums()
         self._last_log = (0, time.perf_counter())
         self._bar: Any = None
-        self._stop_signal: int | None = None
-        self._stop_agreed = False  # under torchrun: every rank saw a stop request at a sync point
-        self._synced_at = -1
+        self.stops = StopControl(self.launch, cfg.train.minutes)  # Ctrl-C, train.minutes
         self.status = "new"
         self._graphs: GraphedIterations | None = None
         self._use_graph = False
@@ -135,8 +134,7 @@ class Trainer:
                 self.device,
                 self.launch.world_size,
                 self.task.precision,
-                self.task.graph_capturable,
-                cfg.loss.r1_every if cfg.loss.r1_gamma > 0 else 1,
+                self.task.graph_problem(),  # a capability the task declares
                 rt.compile,
             )
             self._use_graph = problem is None
@@ -148,7 +146,8 @@ class Trainer:
             if run_dir
             else distributed.broadcast_object(self.launch, new_run_path(cfg.out_dir, cfg.name))
         )
-        self.folder = RunFolder(self.run_dir, self.is_main, rt.tensorboard)
+        self.folder = RunFolder(self.run_dir, self.is_main)
+        self.loggers = Loggers(self._notes.append)  # started when training starts
         self.fixed = self.task.fixed_inputs(cfg.train.grid_size, cfg.train.seed)
         self.evaluation = self.task.training_evaluator() if cfg.train.eval_every > 0 else None
         self._sweep()  # temporary files of writers killed in this run folder (or of a new one)
@@ -156,14 +155,47 @@ class Trainer:
     # ------------------------------------------------------------------ construction helpers
     @property
     def notes(self) -> list[str]:
-        """One-line notes about runtime fallbacks (precision, compile, graphs, distributed)."""
+        """One-line notes about runtime fallbacks (precision, compile, graphs, distributed,
+        logger sinks)."""
         return self._notes + list(self.task.notes)
+
+    # The run's progress lives in its TrainingState (train/state.py); these read and set it.
+    @property
+    def images_seen(self) -> int:
+        return self.state.images_seen
+
+    @images_seen.setter
+    def images_seen(self, value: int) -> None:
+        self.state.images_seen = value
+
+    @property
+    def iterations(self) -> int:
+        """Iterations done (one pass over the task's phases; a GAN's generator steps)."""
+        return self.state.iterations
+
+    @property
+    def wall_time(self) -> float:
+        return self.state.wall_time
+
+    @property
+    def gen(self) -> torch.Generator:
+        """The run's noise generator (checkpointed)."""
+        return self.state.gen
+
+    @property
+    def scalars(self) -> Any:
+        """The log sums not yet written (train/scalars.py)."""
+        return self.state.scalars
 
     @classmethod
     def resume(
-        cls, run_dir: str | Path, overrides: list[str] | None = None, data: ImageData | None = None
+        cls,
+        run_dir: str | Path,
+        overrides: Mapping[str, Any] | Iterable[str] | None = None,
+        data: ImageData | None = None,
     ) -> Trainer:
-        """Continue a run from its newest checkpoint. Overrides may change e.g. train.images."""
+        """Continue a run from its newest checkpoint. Overrides (``--set`` strings, or dotted
+        keys to values) may change e.g. train.images."""
         run_dir = Path(run_dir)
         cfg = load_run_config(run_dir, overrides)
         found = ckpt.list_checkpoints(run_dir / "checkpoints")
@@ -177,14 +209,30 @@ class Trainer:
         return trainer
 
     # ------------------------------------------------------------------ state
+    def _parts(self) -> Parts:
+        """What a checkpoint holds besides the TrainingState (train/state.py)."""
+        data_meta = {
+            "channels": self.cfg.data.channels,
+            "resolution": self.cfg.data.resolution,
+            "source": self.cfg.data.source,
+            **self.data.checkpoint_meta(),  # what the data records of itself (classes, ...)
+        }
+        return Parts(
+            task=self.task,
+            ema=self.ema,
+            scalers=self.scalers,
+            evaluation=self.evaluation,
+            meta={"model": self.cfg.to_dict()["model"], "data": data_meta},
+        )
+
     def state_dict(self) -> dict[str, Any]:
         """Everything a checkpoint holds of this run (train/state.py)."""
-        return training_state(self)
+        return checkpoint_state(self.state, self._parts())
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Continue from the checkpoint at ``path`` (untrusted input: checked entry by entry
         against this run's objects first, train/state_checks.py)."""
-        restore_training_state(self, Path(path))
+        restore_state(self.state, self._parts(), Path(path))
         self._set_lr()
 
     def save_checkpoint(self) -> Path:
@@ -244,8 +292,20 @@ class Trainer:
 
     def _write_status(self, status: str, **extra: Any) -> None:
         self.status = status
-        if self.is_main:
-            self.folder.write_status(status_record(self, status, extra))
+        if not self.is_main:
+            return
+        run = {
+            "name": self.cfg.name,
+            "images_total": self.cfg.train.images,
+            "device": str(self.device),
+            "world_size": self.launch.world_size,
+            "precision": self.precision,
+            "compile": self.cfg.runtime.compile,
+            "cuda_graphs": self._use_graph,
+            "notes": self.notes,
+        }
+        record = status_record(self.state, status, run, self.run_dir, self.evaluation, extra)
+        self.folder.write_status(record)
 
     # ------------------------------------------------------------------ one iteration
     @property
@@ -263,8 +323,10 @@ class Trainer:
     def _draws(self) -> list[Any]:
         return self.steps.draws()
 
-    def _step(self, phase: Phase, batch: Batch, measure: bool) -> dict[str, Tensor]:
-        return self.steps.step(phase, batch, self.gen, measure)
+    def _step(
+        self, phase: Phase, batch: Batch, measure: bool, carry: Any = None
+    ) -> tuple[dict[str, Tensor], Any]:
+        return self.steps.step(phase, batch, self.gen, measure, carry)
 
     def _iteration(
         self, draws: Sequence[Any], beta: float | Tensor, measure: bool
@@ -293,17 +355,7 @@ class Trainer:
         tc = self.cfg.train
         self._hyper = self.task.hyperparameters(self.images_seen)
         f = lr_factor(tc.lr_schedule, self.images_seen, tc.images, self.task.schedule_start)
-        lrs = (self._hyper or {}).get("lr", {})
-        betas = (self._hyper or {}).get("betas", {})
-        for k, opt in self.task.optimizers.items():
-            for group, base in zip(opt.param_groups, self._base_lr[k]):
-                lr = lrs[k] if k in lrs else base * f
-                if isinstance(group["lr"], Tensor):  # a CUDA graph reads it on the device
-                    group["lr"].fill_(lr)
-                else:
-                    group["lr"] = lr
-                if k in betas and "betas" in group:
-                    group["betas"] = tuple(betas[k])
+        set_rates(self.task.optimizers, self._base_lr, f, self._hyper)
 
     # ------------------------------------------------------------------ logging
     def _check_finite(self) -> None:
@@ -315,24 +367,13 @@ class Trainer:
         self._write_status("failed", error=f"non-finite {', '.join(bad)}")
         raise GanforgeError(
             f"{', '.join(bad)} became NaN/inf before image {self.images_seen} "
-            f"(generator step {self.g_steps}); {keep}; lower the learning rates or add a penalty"
+            f"(iteration {self.iterations}); {keep}; lower the learning rates or add a penalty"
         )
 
     def _sync(self) -> None:
-        """Under torchrun, at log and checkpoint steps only: average the summed scalars over the
-        ranks and agree on stopping, in one all_reduce. A NaN on any rank reaches every rank's
-        sums, so all take the same decision; a Ctrl-C takes effect at the next of these points."""
-        if not self.launch.distributed or self._synced_at == self.images_seen:
-            return
-        self._synced_at = self.images_seen
-        stop = self._stop_signal is not None
-        self._stop_agreed = self.scalars.all_reduce(self.launch, stop, self.device)
-
-    def _stopping(self) -> bool:
-        """One process: at once. Under torchrun: once the ranks agreed (at a log/checkpoint step)."""
-        if self.launch.distributed:
-            return self._stop_agreed
-        return self._stop_signal is not None
+        """Under torchrun, at log and checkpoint steps: the ranks' sums and stop flags agreed
+        (train/stopping.py)."""
+        self.stops.sync(self.images_seen, self.wall_time, self.scalars, self.device)
 
     def _log(self) -> None:
         self._sync()
@@ -342,7 +383,7 @@ class Trainer:
         row: dict[str, Any] = self.scalars.means()
         row.update(
             images=self.images_seen,
-            g_steps=self.g_steps,
+            iterations=self.iterations,
             **{
                 f"lr_{k.lower()}": float(o.param_groups[0]["lr"])
                 for k, o in self.task.optimizers.items()
@@ -353,21 +394,21 @@ class Trainer:
         self._last_log = (self.images_seen, now)
         if not self.is_main:
             return
-        self.folder.append_metrics(row, self.columns)
+        self.folder.append_metrics(row, self.columns)  # the run's own record, always
+        self.loggers.scalars(
+            self.images_seen, {k: v for k, v in row.items() if k not in ("images", "iterations")}
+        )
         if self._bar is not None:
-            shown = {
-                k.split("_")[0]: f"{row.get(k, float('nan')):.3f}"
-                for k in self.task.progress_columns
-            }
-            self._bar.set_postfix(**shown, ips=f"{row['img_per_s']:.0f}")
+            self._bar.row(row)
 
     def sample_nets(self) -> dict[str, nn.Module]:
         """The networks samples and evaluations use: the EMA copies where kept, else the live ones."""
         return {k: (self.ema[k].model if k in self.ema else m) for k, m in self.task.nets.items()}
 
-    def sample_model(self) -> nn.Module:
-        """The generator G used for samples (its EMA copy when EMA is on)."""
-        return self.sample_nets()["G"]
+    def inference(self) -> Any:
+        """The model as trained so far, for inference (``Task.inference`` on the EMA copies):
+        what evaluation during training scores; ``.require("sample")`` etc. as for a loaded run."""
+        return self.task.inference(self.sample_nets())
 
     def _save_samples(self, tag: str) -> None:
         if not self.is_main:
@@ -377,7 +418,8 @@ class Trainer:
             self.task.save_reals(path, self.cfg.train.grid_size)
             return
         self.task.save_samples(path, self.sample_nets(), self.fixed)
-        plot_losses(self.folder.metrics, self.run_dir / "losses.png")
+        self.loggers.image(self.images_seen, "samples", path)
+        plot_losses(self.folder.metrics, self.run_dir / "losses.png", self.task.plot_panels)
 
     def _evaluate(self) -> None:
         """Score the sample model (evaluation/training.py); keep best.safetensors when it improves."""
@@ -385,8 +427,9 @@ class Trainer:
             distributed.barrier(self.launch)  # the other ranks wait while rank 0 evaluates
             return
         t0 = time.perf_counter()
-        model = self.task.inference(self.sample_nets())
-        improved = self.evaluation.run(model, self.images_seen, self.run_dir)
+        improved = self.evaluation.run(self.inference(), self.images_seen, self.run_dir)
+        if self.evaluation.last_scores:
+            self.loggers.scores(self.images_seen, self.evaluation.last_scores)
         if improved:
             ckpt.atomic_save(self.run_dir / BEST_NAME, self.state_dict())
         self._write_status("running")
@@ -394,20 +437,6 @@ class Trainer:
         seen, t = self._last_log
         self._last_log = (seen, t + time.perf_counter() - t0)
         distributed.barrier(self.launch)
-
-    def _install_signal_handlers(self):
-        """First Ctrl-C / SIGTERM: finish the iteration, checkpoint, stop. Second: stop at once."""
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        self._stop_signal = None
-
-        def request_stop(signum: int, frame: Any) -> None:
-            if self._stop_signal is not None:
-                raise KeyboardInterrupt
-            self._stop_signal = signum
-
-        old = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        return lambda: [signal.signal(s, h) for s, h in old.items()]
 
     # ------------------------------------------------------------------ the loop
     def fit(
@@ -429,15 +458,22 @@ class Trainer:
         if on_start is not None:
             on_start(self.run_dir)
         total = tc.images
+        if self.is_main:  # the sinks log what rank 0 writes; a resume trims what they had after it
+            try:
+                resume_at = self.images_seen
+                self.loggers.start(
+                    self.sink_names, self.run_dir, cfg.to_dict(), resume_at, tc.loggers_required
+                )
+            except GanforgeError as e:
+                self._failed(e)
+                raise
         per_iter = tc.batch_size * self.draws_per_iteration
-        self._bar = tqdm(
-            total=total,
-            initial=min(self.images_seen, total),
-            unit="img",
-            unit_scale=True,
-            disable=not cfg.runtime.progress or not self.is_main,
-            dynamic_ncols=True,
-            desc=cfg.name,
+        self._bar = Progress(
+            total,
+            self.images_seen,
+            cfg.name,
+            self.task.progress_columns or self.task.log_columns[:2],
+            cfg.runtime.progress and self.is_main,
         )
         if self._use_graph and self._graphs is None:  # kept by later fit() calls
             lr_on_device = tc.lr_schedule != "constant"
@@ -447,20 +483,27 @@ class Trainer:
             self._set_lr()  # the settings of the first iteration (a new or a resumed run)
         self._last_log = (self.images_seen, time.perf_counter())
         started = time.perf_counter() - self.wall_time
-        restore = self._install_signal_handlers()
+        restore = self.stops.install_handlers()
         try:
-            while self.images_seen < total and not self._stopping():
+            stops = self.stops
+            while (
+                self.images_seen < total
+                and not stops.stopping()
+                and not stops.out_of_time(self.wall_time)
+            ):
                 prev = self.images_seen
                 nxt = prev + per_iter
                 measure = prev // tc.log_every != nxt // tc.log_every
                 self._run_iteration(measure)
-                self.images_seen, self.g_steps = nxt, self.g_steps + 1
+                self.state.images_seen, self.state.iterations = nxt, self.iterations + 1
                 if scheduled:
                     self._set_lr()
                 self._bar.update(per_iter)
-                self.wall_time = time.perf_counter() - started
-                # bookkeeping at image boundaries
-                done = self.images_seen >= total
+                self.state.wall_time = time.perf_counter() - started
+                # bookkeeping at image boundaries; the time budget ends a run as its images do
+                if measure:
+                    self._sync()  # under torchrun: the ranks agree on the time budget here
+                done = self.images_seen >= total or stops.out_of_time(self.wall_time)
                 if measure or done:
                     self._log()
                 if prev // tc.sample_every != nxt // tc.sample_every or done:
@@ -470,10 +513,10 @@ class Trainer:
                 if prev // tc.checkpoint_every != nxt // tc.checkpoint_every or done:
                     self.save_checkpoint()
                     self._write_status("running")
-            if self._stopping():
+            if stops.stopping():
                 # Stopped between iterations, so the checkpoint is a consistent state.
                 self.save_checkpoint()
-                sig = self._stop_signal
+                sig = stops.signal
                 # Under torchrun another rank may have been the one signalled.
                 self._write_status(
                     "interrupted", signal=signal.Signals(sig).name if sig else "peer"
@@ -488,9 +531,13 @@ class Trainer:
         finally:
             restore()
             self._bar.close()
-            with contextlib.suppress(OSError):  # TensorBoard's flush on a full disk
-                self.folder.close()
+            self.loggers.close()  # a sink that fails to flush (a full disk) is a note
         self._sweep()  # what a writer killed just before this (re)start left, now stale
+        if self.stops.time_spent:
+            self._notes.append(
+                f"train.minutes={tc.minutes:g} reached at {self.images_seen:,} images: the run "
+                "ended there (resume with a larger train.minutes to go on)"
+            )
         try:
             self._write_status("finished")
             if on_finish is not None and self.is_main:

@@ -62,7 +62,7 @@ def test_interrupted_run_resumes_exactly(preset, over, tmp_path):
 
     def ctrl_c(trainer):  # Ctrl-C arriving mid-run, after image 16
         if trainer.images_seen >= 16:
-            trainer._stop_signal = signal.SIGINT
+            trainer.stops.signal = signal.SIGINT
 
     wrap_phase(halted, "G", ctrl_c)
     with pytest.raises(KeyboardInterrupt):
@@ -92,7 +92,11 @@ def test_interrupted_run_resumes_exactly(preset, over, tmp_path):
         ("cyclegan-fashion", {"data.resolution": 18}, "divisible by 4"),
         ("pix2pix-edges2fashion", {"train.eval_every": 1000}, "train.eval_every=0"),
         ("srgan-fashion-x4", {"data.resolution": 30}, "multiple of i2i.scale=4"),
-        ("pix2pix-edges2fashion", {"model.task": "pixtopix"}, "'pixtopix' is not one of.*pix2pix"),
+        (
+            "pix2pix-edges2fashion",
+            {"model.task": "pixtopix"},
+            "unknown task 'pixtopix' \\(did you mean 'pix2pix'",
+        ),
         ("srgan-fashion-x4", {"i2i.generator": "unet"}, "trains i2i.generator=srresnet"),
         ("cyclegan-fashion", {"i2i.generator": "srresnet"}, "it is for model.task=srgan"),
         ("pix2pix-edges2fashion", {"loss.r1_gamma": 1}, "does not use loss.gp_weight"),

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from ganforge.config import load_config
-from ganforge.data.domains import TwoDomainData
+from ganforge.data.i2i.domains import TwoDomainData
 from ganforge.tasks import load_task_data
 from ganforge.tasks.i2i.cyclegan import CycleGANTask
 from ganforge.train.trainer import Trainer
@@ -30,7 +30,7 @@ CYCLEGAN = {**TINY, "data.max_images": 600, "i2i.g_blocks": 1, "i2i.pool_size": 
 # rows under the header they started with).
 COLUMNS = [
     "images",
-    "g_steps",
+    "iterations",
     "d_loss",
     "g_loss",
     "d_real",
@@ -77,8 +77,8 @@ def test_the_full_objective_and_the_cycle_error_in_0_1_units():
     assert task.adv_weight == 2.0 and task.loss_name == "lsgan"  # the paper's (D - 1)^2
     assert set(task.nets) == {"G", "F", "D_Y", "D_X"} and task.ema_targets == ("G", "F")
     batch = task.make_batch(task.draw(), g)
-    task.d_loss(batch, g, False)
-    out = task.g_loss(batch, g, False)
+    carried = task.d_loss(batch, g, False, None).carry
+    out = task.g_loss(batch, g, False, carried)
     s = out.scalars
     want = 2.0 * s["g_adv"] + 10.0 * s["cycle"] + 0.5 * 10.0 * s["identity"]
     torch.testing.assert_close(out.loss, want)

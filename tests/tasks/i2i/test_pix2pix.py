@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from ganforge.config import load_config
-from ganforge.data.domains import TwoDomainData
+from ganforge.data.i2i.domains import TwoDomainData
 from ganforge.tasks import load_task_data
 from ganforge.tasks.i2i.pix2pix import Pix2PixTask
 from ganforge.train.trainer import Trainer
@@ -56,13 +56,12 @@ def test_the_losses_are_the_papers_halved_d_and_cgan_plus_lambda_l1():
     gen = torch.Generator().manual_seed(0)
     a, b = task.make_batch(task.draw(), gen)
     assert a.shape == b.shape == (4, 1, 16, 16)
-    d = task.d_loss((a, b), gen, False)
+    d = task.d_loss((a, b), gen, False, None)
     assert torch.equal(d.loss, 0.5 * d.scalars["d_loss"])  # "we divide the objective by 2"
-    fake = task._fake
-    assert fake is not None and fake.requires_grad  # kept, with its graph, for the G step
-    g = task.g_loss((a, b), gen, True)
-    assert task._fake is None  # used once
+    fake = d.carry
+    assert fake is not None and fake.requires_grad  # carried, with its graph, to the G step
+    g = task.g_loss((a, b), gen, True, fake)
     torch.testing.assert_close(g.loss, 1.0 * g.scalars["g_adv"] + 100.0 * g.scalars["l1"])
     torch.testing.assert_close(g.scalars["l1"], (fake - b).abs().mean())
     assert {"psnr", "ssim"} <= set(g.scalars)  # measured at log steps only
-    assert "psnr" not in task.g_loss((a, b), gen, False).scalars
+    assert "psnr" not in task.g_loss((a, b), gen, False, None).scalars  # no carry: G runs again

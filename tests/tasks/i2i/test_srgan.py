@@ -35,7 +35,7 @@ def _run(preset, over, tmp_path, data=None):
 
 
 def test_srgan_pretrains_then_trains_adversarially_with_vgg_features(tmp_path, monkeypatch):
-    from ganforge.data.download import cache_dir
+    from ganforge.data.files.download import cache_dir
 
     # A locally built torchvision-format file stands in for the ImageNet weights.
     path = cache_dir() / "weights" / V.WEIGHTS_FILE
@@ -76,14 +76,14 @@ def test_pretraining_skips_d_then_the_perceptual_loss_weights_the_adversarial_te
     lr, hr_batch = task.make_batch(task.draw(), g)
     assert lr.shape == (4, 1, 4, 4) and hr_batch.shape == (4, 1, 16, 16)
     for _ in range(2):  # 8 images of pixel-MSE pretraining: no D update, G on MSE alone
-        assert task.d_loss((lr, hr_batch), g, False) is None
-        out = task.g_loss((lr, hr_batch), g, False)
+        assert task.d_loss((lr, hr_batch), g, False, None) is None  # skipped: it carries nothing
+        out = task.g_loss((lr, hr_batch), g, False, None)
         assert set(out.scalars) == {"g_loss", "content"}
         assert torch.equal(out.loss.detach(), out.scalars["content"])
     assert task.images_seen == 8
-    d = task.d_loss((lr, hr_batch), g, False)
-    assert d is not None and task.images_seen == 12
-    out = task.g_loss((lr, hr_batch), g, True)
+    d = task.d_loss((lr, hr_batch), g, False, None)
+    assert d is not None and task.images_seen == 12 and d.carry.requires_grad
+    out = task.g_loss((lr, hr_batch), g, True, d.carry)
     s = out.scalars
     torch.testing.assert_close(out.loss, s["content"] + 1e-3 * s["g_adv"])
     assert {"psnr", "ssim"} <= set(s)

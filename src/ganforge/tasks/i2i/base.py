@@ -7,9 +7,10 @@ target (| reconstruction), ``grid_nrow`` tiles to a row. They open for inference
 ``Translator`` (one direction of the generator) and are evaluated on held-out data
 (evaluation/translation.py).
 
-Phases per iteration: the D phase runs G on the batch and keeps its output with the graph, D is
-updated on it (detached), then the G phase scores the same output against the updated D with D's
-parameters frozen. The reference implementations update G first; with one D step per G step the
+Phases per iteration (``TwoPlayerTask``, tasks/two_player.py): the D phase runs G on the batch and
+carries its output, with the graph, to the G phase (``PhaseLoss.carry``); D is updated on it
+(detached), then the G phase scores the same output against the updated D with D's parameters
+frozen. The reference implementations update G first; with one D step per G step the
 two orders train the same game (DCGAN's tutorial uses ours).
 
 Randomness: crops and flips use the Trainer's noise generator, dropout the global torch RNG, the
@@ -24,10 +25,12 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from ganforge.config import Config
+from ganforge.config import Config, I2IConfig
 from ganforge.config.i2i import PAPER_DEFAULT
+from ganforge.data import load_data
 from ganforge.data.dataset import ImageData
-from ganforge.data.domains import apply_crops, center_plan, plan_crops
+from ganforge.data.i2i.domains import TwoDomainData, apply_crops, center_plan, plan_crops
+from ganforge.data.i2i.schemes import finish_two_domains
 from ganforge.data.loader import to_model_range
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.options import EvalOptions
@@ -35,16 +38,16 @@ from ganforge.evaluation.translation import evaluate_translator
 from ganforge.inference.translator import Translator
 from ganforge.losses.adversarial import LOSSES, discriminator_prob
 from ganforge.metrics.psnr_ssim import WINDOW, psnr, ssim
-from ganforge.tasks.base import GAN_COLUMNS, Task
 from ganforge.tasks.i2i.networks import build_i2i_generator, unet_depth
+from ganforge.tasks.two_player import TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
 
 EXAMPLES_PER_GRID = 16
 """Examples in each sample grid (at most ``train.grid_size``)."""
 
 
-class I2ITask(Task):
-    log_columns = GAN_COLUMNS
+class I2ITask(TwoPlayerTask):
+    sections = {"i2i": I2IConfig}
     columns_per_example: ClassVar[int] = 3  # input | output | target
     default_generator: ClassVar[str] = "unet"
     """The generator ``i2i.generator=auto`` means for this task."""
@@ -77,7 +80,6 @@ class I2ITask(Task):
             self.notes.append("image-to-image tasks do not use fp16 (no gradient scaler): fp32")
         if cfg.runtime.compile:
             self.notes.append("runtime.compile: image-to-image tasks run eagerly")
-        self.d_steps = 0
 
     # ------------------------------------------------------------------ config
     @classmethod
@@ -153,6 +155,20 @@ class I2ITask(Task):
             raise GanforgeError(
                 f"data.resolution={res} must be divisible by {multiple} for the {gen} generator"
             )
+
+    @classmethod
+    def load_domains(cls, cfg: Config, kind: str) -> TwoDomainData:
+        """Two domains of ``kind`` (pairs or unpaired, data/i2i/schemes.py's schemes) stored at
+        ``i2i.load_size`` and fitted by ``i2i.fit``, turned round for ``i2i.direction=BtoA`` so
+        that the task always maps A to B."""
+        i = cfg.i2i
+        options = {"load_size": i.load_size or cfg.data.resolution, "fit": i.fit}
+        data = load_data(cfg.data, cfg.train.seed, (kind,), options, cfg.model.task)
+        if i.direction == "BtoA":
+            data = data.swapped()
+        data = finish_two_domains(data, cfg.data.source.strip())
+        data.report.update(task=cfg.model.task, direction=i.direction)
+        return data
 
     @classmethod
     def build_generator(cls, cfg: Config) -> nn.Module:

@@ -30,12 +30,11 @@ from torch import Tensor, nn
 from ganforge.config import Config
 from ganforge.config.i2i import PAPER_DEFAULT
 from ganforge.data.dataset import ImageData
-from ganforge.data.domains import SamplerPair, TwoDomainData
-from ganforge.data.i2i import load_two_domains
+from ganforge.data.i2i.domains import SamplerPair, TwoDomainData
 from ganforge.inference.translator import Translator
 from ganforge.losses import reconstruction as R
 from ganforge.models.patchgan import PatchDiscriminator
-from ganforge.tasks.base import Phase, PhaseLoss
+from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.i2i.base import I2ITask, interleave
 from ganforge.tasks.i2i.image_pool import ImagePool
 from ganforge.tasks.optim import make_optimizer
@@ -73,7 +72,6 @@ class CycleGANTask(I2ITask):
         self.sampler = SamplerPair(len(self.a), len(self.b), B, seed)
         self.pool_b = ImagePool(cfg.i2i.pool_size, seed + 101)  # fakes G(a), shown to D_Y
         self.pool_a = ImagePool(cfg.i2i.pool_size, seed + 102)  # fakes F(b), shown to D_X
-        self._fakes: tuple[Tensor, Tensor] | None = None
 
     @classmethod
     def paper_adv_weight(cls, cfg: Config) -> float:
@@ -90,33 +88,25 @@ class CycleGANTask(I2ITask):
 
     @classmethod
     def load_data(cls, cfg: Config) -> ImageData:
-        return load_two_domains(cfg, paired=False)
+        return cls.load_domains(cfg, "unpaired")
 
     @property
-    def nets(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "F": self.F, "D_Y": self.D_Y, "D_X": self.D_X}
+    def generators(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "F": self.F}
 
     @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    def phases(self) -> list[Phase]:
-        return [
-            Phase("D", "D", self.d_loss, after_step=self._count_d),
-            Phase("G", "G", self.g_loss, fresh_batch=False, frozen=("D_Y", "D_X")),
-        ]
+    def discriminators(self) -> dict[str, nn.Module]:
+        return {"D_Y": self.D_Y, "D_X": self.D_X}
 
     def extra_state(self) -> dict[str, Any]:
         return {
-            "d_steps": self.d_steps,
-            "sampler": self.sampler.state_dict(),
+            **super().extra_state(),
             "pool_a": self.pool_a.state_dict(),
             "pool_b": self.pool_b.state_dict(),
         }
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.d_steps = int(state["d_steps"])
-        self.sampler.load_state_dict(state["sampler"])
+        super().load_extra_state(state)
         self.pool_a.load_state_dict(state["pool_a"], self.device)
         self.pool_b.load_state_dict(state["pool_b"], self.device)
 
@@ -144,11 +134,10 @@ class CycleGANTask(I2ITask):
         return reverse
 
     # ------------------------------------------------------------------ phases
-    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         a, b = batch
         with self.autocast():
-            fake_b, fake_a = self.G(a), self.F(b)  # kept with their graphs for the G step
-        self._fakes = (fake_b, fake_a)
+            fake_b, fake_a = self.G(a), self.F(b)  # carried with their graphs to the G step
         old_b = self.pool_b.query(fake_b.detach().float())
         old_a = self.pool_a.query(fake_a.detach().float())
         with self.autocast():
@@ -158,17 +147,13 @@ class CycleGANTask(I2ITask):
         loss_x = self.d_loss_fn(real_x, fake_x, self.real_target)
         loss = loss_y + loss_x  # disjoint parameters: one backward is each D's own gradient
         out = {"d_loss": loss.detach(), **self._probs(real_y, fake_y, self.loss_name)}
-        return PhaseLoss(loss, out)
+        return PhaseLoss(loss, out, carry=(fake_b, fake_a))
 
-    def _count_d(self) -> None:
-        self.d_steps += 1
-
-    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         a, b = batch
         i2i = self.cfg.i2i
-        fakes, self._fakes = self._fakes, None
         with self.autocast():
-            fake_b, fake_a = fakes if fakes is not None else (self.G(a), self.F(b))
+            fake_b, fake_a = carry if carry is not None else (self.G(a), self.F(b))
             rec_a, rec_b = self.F(fake_b), self.G(fake_a)
             adv = self.g_loss_fn(self.D_Y(fake_b).float()) + self.g_loss_fn(
                 self.D_X(fake_a).float()

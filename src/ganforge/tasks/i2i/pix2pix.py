@@ -7,7 +7,7 @@ each 70x70 patch (models/patchgan.py). G is a U-Net with dropout as its noise (m
 Training details of section 3.3 kept here: the non-saturating G loss (maximise log D(x, G(x))),
 D's objective divided by 2 "which slows down the rate at which D learns relative to G", Adam
 2e-4 (0.5, 0.999) (the preset). Batches are paired random crops with shared flips
-(``data/domains.py``).
+(``data/i2i/domains.py``).
 
 Logged (metrics.csv): d_loss (before the halving), g_loss (the full G objective), g_adv, l1, and
 every ``log_every`` images the PSNR / SSIM of the batch's outputs against their targets.
@@ -27,12 +27,11 @@ from torch import Tensor, nn
 
 from ganforge.config import Config
 from ganforge.data.dataset import ImageData
-from ganforge.data.domains import TwoDomainData, plan_crops
-from ganforge.data.i2i import load_two_domains
+from ganforge.data.i2i.domains import TwoDomainData, plan_crops
 from ganforge.data.loader import IndexSampler
 from ganforge.losses import reconstruction as R
 from ganforge.models.patchgan import PatchDiscriminator
-from ganforge.tasks.base import Phase, PhaseLoss
+from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.i2i.base import I2ITask, interleave
 from ganforge.tasks.optim import make_optimizer
 
@@ -60,7 +59,6 @@ class Pix2PixTask(I2ITask):
         self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
         self.a, self.b = data.sources.to(device), data.images.to(device)
         self.sampler = IndexSampler(len(data), cfg.train.batch_size, cfg.train.seed)
-        self._fake: Tensor | None = None
 
     @classmethod
     def check_config(cls, cfg: Config) -> None:
@@ -69,28 +67,15 @@ class Pix2PixTask(I2ITask):
 
     @classmethod
     def load_data(cls, cfg: Config) -> ImageData:
-        return load_two_domains(cfg, paired=True)
+        return cls.load_domains(cfg, "pairs")
 
     @property
-    def nets(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D}
+    def generators(self) -> dict[str, nn.Module]:
+        return {"G": self.G}
 
     @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    def phases(self) -> list[Phase]:
-        return [
-            Phase("D", "D", self.d_loss, after_step=self._count_d),
-            Phase("G", "G", self.g_loss, fresh_batch=False, frozen=("D",)),
-        ]
-
-    def extra_state(self) -> dict[str, Any]:
-        return {"d_steps": self.d_steps, "sampler": self.sampler.state_dict()}
-
-    def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.d_steps = int(state["d_steps"])
-        self.sampler.load_state_dict(state["sampler"])
+    def discriminators(self) -> dict[str, nn.Module]:
+        return {"D": self.D}
 
     def draw(self) -> Tensor:
         return self.sampler.next()
@@ -101,24 +86,20 @@ class Pix2PixTask(I2ITask):
         return self._crops(self.a, idx, gen, plan), self._crops(self.b, idx, gen, plan)
 
     # ------------------------------------------------------------------ phases
-    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         a, b = batch
         with self.autocast():
-            fake = self.G(a)  # kept with its graph for the G step
+            fake = self.G(a)  # carried with its graph to the G step
             real_logits = self.D(torch.cat([a, b], dim=1)).float()
             fake_logits = self.D(torch.cat([a, fake.detach()], dim=1)).float()
-        self._fake = fake
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.loss_name)}
         # "we divide the objective by 2 while optimizing D" (sec. 3.3)
-        return PhaseLoss(0.5 * adv, out)
+        return PhaseLoss(0.5 * adv, out, carry=fake)
 
-    def _count_d(self) -> None:
-        self.d_steps += 1
-
-    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         a, b = batch
-        fake, self._fake = self._fake, None
+        fake = carry
         with self.autocast():
             if fake is None:
                 fake = self.G(a)

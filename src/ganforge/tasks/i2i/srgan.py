@@ -21,7 +21,7 @@ pre-training length is ``cfg.i2i.pretrain_images`` (0 for every other task), als
 (``Task.schedule_start``). The paper trains SRResNet for 10^6 updates and the GAN for 10^5 at
 lr 1e-4 then 10^5 at 1e-5 (train.lr_schedule=step); the srgan-x4 preset pre-trains 10^5 updates.
 Batches: random HR crops of ``data.resolution``, the LR input their bicubic downscale by
-``i2i.scale`` (data/sr.py), made per batch on the training device.
+``i2i.scale`` (data/i2i/sr.py), made per batch on the training device.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from torch import Tensor, nn
 from ganforge.config import Config
 from ganforge.config.i2i import PAPER_DEFAULT
 from ganforge.data.dataset import ImageData
-from ganforge.data.download import cache_dir
+from ganforge.data.files.download import cache_dir
+from ganforge.data.i2i.sr import downscale, load_sr
 from ganforge.data.loader import IndexSampler
-from ganforge.data.sr import downscale, load_sr
 from ganforge.errors import GanforgeError
 from ganforge.losses import reconstruction as R
 from ganforge.models.srresnet import SRDiscriminator
 from ganforge.models.vgg19 import fetch_vgg19
-from ganforge.tasks.base import Phase, PhaseLoss
+from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.i2i.base import I2ITask, interleave
 from ganforge.tasks.optim import make_optimizer
 
@@ -78,8 +78,6 @@ class SRGANTask(I2ITask):
         # The learning-rate schedule's halves are those of the adversarial phase.
         self.schedule_start = self.pretrain_images
         self.images_seen = 0  # decides the pre-training phase
-        self._fake: Tensor | None = None
-        self._pretraining = False
 
     @classmethod
     def paper_adv_weight(cls, cfg: Config) -> float:
@@ -104,35 +102,27 @@ class SRGANTask(I2ITask):
 
     @classmethod
     def load_data(cls, cfg: Config) -> ImageData:
-        data = load_sr(cfg)
+        i = cfg.i2i
+        data = load_sr(
+            cfg.data, cfg.train.seed, i.load_size or cfg.data.resolution, i.sr_crops, i.scale
+        )
         data.report.update(task=cfg.model.task)
         return data
 
     @property
-    def nets(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D}
+    def generators(self) -> dict[str, nn.Module]:
+        return {"G": self.G}
 
     @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
-
-    def phases(self) -> list[Phase]:
-        return [
-            Phase("D", "D", self.d_loss, after_step=self._count_d),
-            Phase("G", "G", self.g_loss, fresh_batch=False, frozen=("D",)),
-        ]
+    def discriminators(self) -> dict[str, nn.Module]:
+        return {"D": self.D}
 
     def extra_state(self) -> dict[str, Any]:
-        return {
-            "d_steps": self.d_steps,
-            "images_seen": self.images_seen,
-            "sampler": self.sampler.state_dict(),
-        }
+        return {**super().extra_state(), "images_seen": self.images_seen}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.d_steps = int(state["d_steps"])
+        super().load_extra_state(state)
         self.images_seen = int(state["images_seen"])
-        self.sampler.load_state_dict(state["sampler"])
 
     def draw(self) -> Tensor:
         return self.sampler.next()
@@ -146,23 +136,21 @@ class SRGANTask(I2ITask):
         return lr.contiguous(memory_format=torch.channels_last) if self.channels_last else lr
 
     # ------------------------------------------------------------------ phases
-    def d_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss | None:
+    def d_loss(
+        self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any
+    ) -> PhaseLoss | None:
         lr, hr = batch
-        self._pretraining = self.images_seen < self.pretrain_images
+        pretraining = self.images_seen < self.pretrain_images
         self.images_seen += hr.shape[0]
-        if self._pretraining:
-            return None  # SRResNet pre-training: G alone, in the G step
+        if pretraining:
+            return None  # SRResNet pre-training: G alone, in the G step (which gets no carry)
         with self.autocast():
-            fake = self.G(lr)
+            fake = self.G(lr)  # carried with its graph to the G step
             real_logits = self.D(hr).float()
             fake_logits = self.D(fake.detach()).float()
-        self._fake = fake
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         out = {"d_loss": adv.detach(), **self._probs(real_logits, fake_logits, self.loss_name)}
-        return PhaseLoss(adv, out)
-
-    def _count_d(self) -> None:
-        self.d_steps += 1
+        return PhaseLoss(adv, out, carry=fake)
 
     def _content(self, fake: Tensor, hr: Tensor) -> Tensor:
         kind = self.cfg.i2i.content_loss
@@ -178,18 +166,17 @@ class SRGANTask(I2ITask):
         scale = VGG_RESCALE if kind == "vgg" else 1.0
         return R.feature_mse(phi.float(), target.float(), scale)
 
-    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool) -> PhaseLoss:
+    def g_loss(self, batch: Batch, gen: torch.Generator, measure: bool, carry: Any) -> PhaseLoss:
         lr, hr = batch
-        fake, self._fake = self._fake, None
-        if self._pretraining:
+        fake = carry
+        # The D phase carries G's output except while it skips itself: during the pre-training.
+        if fake is None:
             with self.autocast():
                 fake = self.G(lr)
             loss = R.mse(fake.float(), hr.float())
             out = {"g_loss": loss.detach(), "content": loss.detach()}
         else:
             with self.autocast():
-                if fake is None:
-                    fake = self.G(lr)
                 adv = self.g_loss_fn(self.D(fake).float())
             content = self._content(fake, hr)
             loss = content + self.adv_weight * adv

@@ -1,0 +1,3 @@
+"""Bytes to images, for every reader: decoding untrusted image files with bounded memory
+(``decode.py``), checksum-verified downloads (``download.py``) and safe archive extraction
+(``archives.py``)."""

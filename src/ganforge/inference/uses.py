@@ -1,0 +1,97 @@
+"""What a trained model can be used for: its uses, declared by name with the inputs of each.
+
+Every inference object (``InferenceModel``: what ``Task.open`` returns and ``load_run`` hands the
+commands) declares its uses; a command asks for the use it needs (``LoadedRun.require("sample")``)
+instead of testing what type the object is, so a family added later (an encoder, a text-to-image
+generator, an inpainter) is found by ``sample``, ``export``, ``eval``, ``report`` and the demo
+without an edit to any of them (the way diffusers pipelines declare ``prompt``, ``image`` and
+``mask_image``). The names, shared by every family:
+
+    sample     draw from noise                      inputs: z (and y on a class-conditional run)
+    class      condition on a class label           inputs: z, y
+    text       condition on a caption               inputs: z, text
+    translate  map an image to another domain       inputs: image
+    upscale    super-resolve an image               inputs: image
+    inpaint    fill the missing pixels of an image  inputs: image, mask
+    encode     map an image to a code               inputs: image
+
+A model declares the inputs its export takes too (``InferenceModel.export_spec``): the exported
+graph's named inputs (``z``/``y``, ``input``, ``image``/``mask``, ...).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from ganforge.errors import MissingUse
+
+if TYPE_CHECKING:  # annotations only: export_spec imports nothing of this module at run time
+    from ganforge.inference.export_spec import ExportSpec
+
+USES: dict[str, str] = {
+    "sample": "draw images from noise",
+    "class": "condition samples on a class label",
+    "text": "condition samples on a caption",
+    "translate": "map an image to an image of another domain",
+    "upscale": "super-resolve an image",
+    "inpaint": "fill the missing pixels of an image",
+    "encode": "map an image to a code",
+}
+"""Every use a model may declare, with what it means (a plug-in may declare one of its own, but
+the commands and the demo only know these)."""
+
+
+class InferenceModel(ABC):
+    """A trained model ready for inference: what it can do (``uses``), the module it runs
+    (``module``) and how it exports (``export_spec``)."""
+
+    # Subclasses (dataclasses) have a field ``network``: which of the run's networks ``module``
+    # is (its key in the checkpoint); exports record it.
+    network: str
+
+    @property
+    @abstractmethod
+    def uses(self) -> dict[str, tuple[str, ...]]:
+        """Use name -> the inputs it takes, e.g. ``{"sample": ("z",)}``."""
+
+    @property
+    @abstractmethod
+    def module(self) -> nn.Module:
+        """The network inference runs (eval mode, no gradients)."""
+
+    @abstractmethod
+    def export_spec(self) -> ExportSpec:
+        """The exported graph: its module, named inputs, example and probe inputs, and the JSON
+        describing them (``inference/export_spec.py``)."""
+
+    def describe(self) -> str:
+        """A few words naming the exported network (``ganforge export``'s message)."""
+        return "generator"
+
+    def can(self, use: str) -> bool:
+        return use in self.uses
+
+    def require(self, use: str, what: str = "this run", command: str = "this command") -> Any:
+        """``self`` when it declares ``use``; else a one-line ``MissingUse`` naming the uses it
+        has (``what`` names the run, e.g. its folder and task)."""
+        if use in self.uses:
+            return self
+        have = tuple(self.uses)
+        meaning = USES.get(use, use)
+        raise MissingUse(
+            f"{what} cannot {use} ({meaning}), which {command} needs; its uses: "
+            f"{', '.join(have) or 'none'}",
+            have,
+        )
+
+
+def require_any(model: InferenceModel, uses: tuple[str, ...], what: str, command: str) -> Any:
+    """``model`` when it declares any of ``uses`` (a command that serves several), else the one
+    error for the first."""
+    for use in uses:
+        if model.can(use):
+            return model
+    return model.require(uses[0], what, command)

@@ -1,0 +1,12 @@
+"""Logger sinks (``train.loggers``): copies of a run's logs for other tools, besides metrics.csv.
+
+base.py         the Sink interface, the SINKS registry, register_sink
+fanout.py       Loggers: start the chosen sinks, feed them, switch off one that fails
+tensorboard.py  TensorBoard events (the default; needs the tensorboard extra)
+"""
+
+from ganforge.loggers import tensorboard  # noqa: F401  (registers the built-in sink)
+from ganforge.loggers.base import SINKS, Sink, SinkUnavailable, register_sink
+from ganforge.loggers.fanout import Loggers, check_sinks
+
+__all__ = ["SINKS", "Loggers", "Sink", "SinkUnavailable", "check_sinks", "register_sink"]
