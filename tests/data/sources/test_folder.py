@@ -13,8 +13,8 @@ import torch
 from PIL import Image
 
 from ganforge.config import DataConfig
-from ganforge.data.sources import folder as folder_mod
 from ganforge.data import load_data
+from ganforge.data.sources import folder as folder_mod
 from ganforge.data.sources.folder import load_folder
 from ganforge.errors import GanforgeError
 
