@@ -50,6 +50,7 @@ SUPPORT: dict[str, str] = {
     "helpers.py": "plain helpers shared by tests (random_images, tiny_overrides, toy_trainer)",
     "tiny_runs.py": "session fixtures: tiny trained DCGAN / cGAN / toy runs",
     "tiny_i2i.py": "tiny trained pix2pix / CycleGAN / SRGAN runs",
+    "tiny_inpaint.py": "a tiny trained inpainting run",
     "runtime/ddp_jobs.py": "the jobs tests/runtime/test_distributed.py runs under torchrun",
     "fixtures/make_legacy_runs.py": "writes tests/fixtures/legacy/ (run once, by hand)",
 }

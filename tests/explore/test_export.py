@@ -201,3 +201,60 @@ def test_safetensors_and_its_json_are_published_together(cgan_run, tmp_path, mon
             E.export_safetensors(run, tmp_path / f"{name}.safetensors")
     # the older pair is untouched; the new export left nothing (no JSON without weights)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# --------------------------------------------------------------------------- inpainting
+
+
+@pytest.fixture(scope="module")
+def inpaint_run(tmp_path_factory):
+    from tiny_inpaint import train_tiny_inpaint
+
+    return train_tiny_inpaint(tmp_path_factory.mktemp("inpaint"))
+
+
+def _image_and_mask(n, h, w, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    image = torch.rand(n, 1, h, w, generator=g) * 2 - 1
+    mask = (torch.rand(n, 1, h, w, generator=g) < 0.4).float()
+    return image, mask
+
+
+def test_inpaint_onnx_takes_image_and_mask_at_any_multiple(inpaint_run, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxscript", reason="the torch.export-based ONNX exporter needs it")
+    ort = pytest.importorskip("onnxruntime")
+    run = load_run(inpaint_run)
+    model = run.model
+    out = E.export_onnx(run, tmp_path / "g.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["g.onnx"]
+    meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["ganforge"])
+    assert (meta["task"], meta["size_multiple"], meta["channels"]) == ("inpaint", 4, 1)
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["image", "mask"]
+    assert [o.name for o in session.get_outputs()] == ["output"]
+    for i in session.get_inputs():  # batch, height and width dynamic
+        assert all(isinstance(d, str) for d in (i.shape[0], *i.shape[2:])), i.shape
+    for n, (h, w) in zip((1, 3), [(8, 20), (24, 12)]):
+        image, mask = _image_and_mask(n, h, w, seed=h)
+        (got,) = session.run(None, {"image": image.numpy(), "mask": mask.numpy()})
+        want = torch.where(mask.bool(), model.net(image, mask), image).numpy()
+        assert got.shape == (n, 1, h, w)
+        np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+        known = ~mask.bool().numpy()
+        assert np.array_equal(got[known], image.numpy()[known])  # passed through exactly
+    assert E.onnx_max_difference(out, run) < 1e-4
+
+
+def test_inpaint_torchscript_and_safetensors_rebuild_the_generator(inpaint_run, tmp_path):
+    run = load_run(inpaint_run)
+    net = run.model.net
+    image, mask = _image_and_mask(2, 12, 16)
+    want = torch.where(mask.bool(), net(image, mask), image)
+    ts = E.export_torchscript(run, tmp_path / "g.pt")
+    traced = torch.jit.load(str(ts))
+    np.testing.assert_allclose(traced(image, mask).numpy(), want.numpy(), atol=1e-5)
+    st = E.export_safetensors(run, tmp_path / "g.safetensors")
+    info = json.loads((tmp_path / "g.json").read_text())
+    assert list(info["inputs"]) == ["image", "mask"] and info["min_size"] == 8
+    assert torch.equal(E.load_generator(st)(image, mask), net(image, mask))

@@ -7,6 +7,7 @@ docs/architecture.md).
 
     sections.py   data, model, loss, optimizers, train, runtime
     i2i.py        the image-to-image tasks' section
+    inpaint.py    the inpainting task's section
     r3gan.py      the modern GAN's section
     augment.py    the discriminator augmentation section
     config.py     the root Config, and the registered sections (built-in families', plug-ins')
@@ -17,6 +18,7 @@ docs/architecture.md).
 from ganforge.config.augment import AugmentConfig
 from ganforge.config.config import SECTIONS, Config, register_section
 from ganforge.config.i2i import I2IConfig
+from ganforge.config.inpaint import InpaintConfig
 from ganforge.config.loading import (
     apply_overrides,
     config_from_dict,
@@ -42,6 +44,7 @@ from ganforge.config.sections import (
 # Task.sections), here so that a config file naming them reads without importing the tasks.
 register_section("augment", AugmentConfig)
 register_section("i2i", I2IConfig)
+register_section("inpaint", InpaintConfig)
 register_section("r3gan", R3GANConfig)
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "Config",
     "DataConfig",
     "I2IConfig",
+    "InpaintConfig",
     "LossConfig",
     "ModelConfig",
     "OptimConfig",

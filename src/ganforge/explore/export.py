@@ -24,6 +24,14 @@ at least ``min_size`` (both in the JSON config): the graph does not pad. ``ganfo
 pads other sizes (replicating the border) and crops the result; a consumer of the file does the
 same. pix2pix's generator is exported in eval mode (dropout off), as ``translate`` runs it.
 
+Inpainting runs (``inference/inpainter.py``):
+
+    image   (batch, C, height, width) float32 in [-1, 1]
+    mask    (batch, 1, height, width) float32, 1 = missing
+    output  (batch, C, height, width) float32 in [-1, 1]: the fill in the hole, the image elsewhere
+
+with batch, height and width dynamic (multiples of ``size_multiple``; ``ganforge inpaint`` pads).
+
 - ONNX: the ``torch.export``-based exporter (``dynamo=True``; the TorchScript-based one is
   deprecated since PyTorch 2.9), which needs ``onnx`` and ``onnxscript`` (``pip install
   'ganforge[export]'``). The ganforge config is stored in the model's metadata_props.

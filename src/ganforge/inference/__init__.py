@@ -7,11 +7,13 @@ which task trained them.
     export_spec.py  ExportSpec: what an exported graph takes and gives
     noise.py        NoiseGenerator: G(z, y) with its classes and sample shape
     translator.py   Translator: one direction of an image-to-image generator, padding and tiling
+    inpainter.py    Inpainter: an inpainting generator, image and mask in, any size
 """
 
 from ganforge.inference.export_spec import ExportSpec
+from ganforge.inference.inpainter import Inpainter
 from ganforge.inference.noise import NoiseGenerator
 from ganforge.inference.translator import Translator
 from ganforge.inference.uses import USES, InferenceModel
 
-__all__ = ["USES", "ExportSpec", "InferenceModel", "NoiseGenerator", "Translator"]
+__all__ = ["USES", "ExportSpec", "InferenceModel", "Inpainter", "NoiseGenerator", "Translator"]

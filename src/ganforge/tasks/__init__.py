@@ -4,6 +4,7 @@
     registry.py   TASKS, register_task, and the lookups config, data, trainer and CLI use
     gan.py        noise -> image GANs (vanilla, DCGAN, cGAN, WGAN(-GP), SNGAN, projection)
     i2i/          pix2pix, CycleGAN, SRGAN
+    inpaint.py    inpainting: gated or partial convolutions, SN-PatchGAN or global-local D
     optim.py      the optimizers they build
     weights.py    reading trained weights out of a checkpoint for inference
 

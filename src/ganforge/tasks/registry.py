@@ -6,6 +6,7 @@ plug-ins defined outside ganforge.
     cyclegan  CycleGANTask (i2i/cyclegan.py): unpaired translation, two G, two D, image pools
     srgan     SRGANTask (i2i/srgan.py): x2/x4/x8 super-resolution, SRResNet + VGG content loss
     r3gan     R3GANTask (r3gan.py): the modern GAN, RpGAN + R1 + R2, any size and aspect, RGBA
+    inpaint   InpaintTask (inpaint.py): fill the missing pixels of an image, gated or partial conv
 
 Everything that depends on the task asks here: config validation (``check_config``), the data
 readers (``load_data``), the Trainer (``build_task``), the run loader and the evaluator
@@ -29,6 +30,7 @@ from ganforge.tasks.gan import GANTask
 from ganforge.tasks.i2i.cyclegan import CycleGANTask
 from ganforge.tasks.i2i.pix2pix import Pix2PixTask
 from ganforge.tasks.i2i.srgan import SRGANTask
+from ganforge.tasks.inpaint import InpaintTask
 from ganforge.tasks.r3gan import R3GANTask
 
 TASKS: Registry[type[Task]] = Registry("task")
@@ -63,6 +65,7 @@ for _name, _cls in {
     "cyclegan": CycleGANTask,
     "srgan": SRGANTask,
     "r3gan": R3GANTask,
+    "inpaint": InpaintTask,
 }.items():
     register_task(_name)(_cls)
 
