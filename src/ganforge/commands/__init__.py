@@ -26,6 +26,7 @@ BUILTIN = (
     "report",
     "translate",
     "upscale",
+    "dedup",
 )
 """The built-in command modules (``ganforge/commands/<name>.py``), in ``--help`` order."""
 
