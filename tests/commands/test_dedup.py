@@ -213,3 +213,33 @@ def test_bad_sources_runs_and_outputs_are_one_line(deduped, dcgan_run, tmp_path,
     err = ganforge_cli("dedup", f"folder:{folder}", "--out", tmp_path / "file", code=2).err
     assert "is a file" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_groups_clean_a_folder_before_gan_training_and_the_run_reports_it(
+    deduped, tmp_path, capsys
+):
+    folder, out = deduped
+    argv = [
+        "train",
+        "--preset=dcgan-fashion-mnist",
+        f"--data=folder:{folder}",
+        f"--set=data.exclude={out / 'groups.json'}",
+        "--set=data.channels=3",
+        "--set=model.g_width=8",
+        "--set=model.d_width=8",
+        "--set=train.batch_size=8",
+        "--set=train.images=16",
+        "--set=train.eval_every=0",
+        "--set=train.loggers=[]",
+        "--set=train.report=false",
+        f"--out={tmp_path}",
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    assert "note: data.exclude: left out 3 duplicate image(s) of 27" in capsys.readouterr().err
+    (run,) = tmp_path.iterdir()
+    report = json.loads((run / "data_report.json").read_text())
+    assert report["n_images"] == 24 and report["exclude"]["left_out"] == 3
+    left = {item["id"] for item in report["exclude"]["items"]}
+    assert left == {"t-copy-of-03.png", "t-noisy-07.png", "t-shift-11.png"}
+    assert "near duplicate of s07.png (Hamming distance" in str(report["exclude"]["items"])

@@ -64,7 +64,7 @@ def held_out(cfg: Config, load_data: DataLoader, run_dir: Path) -> tuple[Any, bo
     """The run's data in its test split (else its training data), whether it is held out, and
     notes saying what was scored. Shared by the evaluators that score a run on its own data."""
     test_cfg = dataclasses.replace(
-        cfg, data=dataclasses.replace(cfg.data, split="test", max_images=0)
+        cfg, data=dataclasses.replace(cfg.data, split="test", max_images=0, exclude="")
     )
     try:
         data = load_data(test_cfg)
