@@ -46,7 +46,8 @@ class LoadedRun:
     def require(self, *uses: str, command: str = "this command") -> Any:
         """The model, when it declares any of ``uses``; else one ``MissingUse`` error naming the
         uses this run has (the CLI adds the commands that serve them)."""
-        what = f"{self.run_dir} (a {self.cfg.model.task} run)"
+        task = self.cfg.model.task
+        what = f"{self.run_dir} ({'an' if task[:1] in 'aeiou' else 'a'} {task} run)"
         return require_any(self.model, uses, what, command)
 
     @property

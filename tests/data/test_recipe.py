@@ -78,3 +78,21 @@ def test_nothing_usable_is_one_line(tmp_path):
         R.recipe_for_folder(tmp_path / "missing")
     with pytest.raises(GanforgeError, match="is a file"):
         R.recipe_for_folder(empty / "notes.txt")
+
+
+@pytest.mark.parametrize("mode, channels", [("L", 1), ("RGB", 3), ("RGBA", 3)])
+def test_source_channels_of_a_folder_from_its_headers(tmp_path, mode, channels):
+    from ganforge.config import DataConfig
+
+    folder = _folder(tmp_path, 5, mode=mode)
+    got, why = R.source_channels(DataConfig(source=f"folder:{folder}"))
+    assert got == channels and why
+
+
+def test_source_channels_of_a_canonical_set_from_its_stored_shape():
+    from ganforge.config import DataConfig
+
+    assert R.source_channels(DataConfig(source="fashion-mnist", split="test", channels=3)) == (
+        1,
+        "its images are grey",
+    )

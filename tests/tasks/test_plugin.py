@@ -450,7 +450,20 @@ def test_its_own_command_and_the_one_error_for_a_use_it_lacks(runs, tmp_path, ca
     assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot sample (draw images from noise)" in err[0]
-    assert err[0].endswith("its uses: encode (commands for them: encode)")
+    assert err[0].endswith("its uses: encode (commands for them: dedup, encode)")
+
+
+def test_dedup_hashes_its_codes_and_names_its_items(runs, tmp_path):
+    """`ganforge dedup` asks a run for the encode use, whatever task made it: the plug-in's codes
+    (3 units: a coarse hash) group the blobs of its own data scheme, named by their ids."""
+    out = tmp_path / "dups"
+    argv = ["dedup", "blobs:64", "--model", str(runs["straight"]), "--out", str(out)]
+    assert main([*argv, "--radius", "0", "--no-progress"]) == 0
+    doc = json.loads((out / "groups.json").read_text())
+    assert doc["source"]["source"] == "blobs:64" and doc["settings"]["code_bits"] == 3
+    assert doc["model"]["centred"] is None and doc["model"]["shape"] == [1, SIDE, SIDE]
+    members = [m for g in doc["groups"] for m in g["members"]]
+    assert members and all(m.startswith("blobs#") for m in members)
 
 
 def test_export_eval_and_report_from_what_it_declares(runs, tmp_path, capsys):

@@ -27,6 +27,7 @@ BUILTIN = (
     "translate",
     "upscale",
     "inpaint",
+    "dedup",
 )
 """The built-in command modules (``ganforge/commands/<name>.py``), in ``--help`` order."""
 

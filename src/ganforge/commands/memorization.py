@@ -80,7 +80,7 @@ def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
                 "the same kind that were not used for training"
             )
         want = OTHER_SPLIT[train_split]
-        data = load_data(dataclasses.replace(cfg, split=want, max_images=0))
+        data = load_data(dataclasses.replace(cfg, split=want, max_images=0, exclude=""))
         if data.report.get("split") != want:
             raise GanforgeError(
                 f"the {want} split of {cfg.source} is not available, so there are no held-out "
@@ -88,7 +88,7 @@ def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
             )
         return data
     split = "test" if train_split == "train" else "train"
-    return load_data(dataclasses.replace(cfg, source=source, split=split, max_images=0))
+    return load_data(dataclasses.replace(cfg, source=source, split=split, max_images=0, exclude=""))
 
 
 def run(args: argparse.Namespace) -> int:

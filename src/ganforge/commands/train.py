@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     else:
         cfg = load_config(args.preset or "dcgan-fashion-mnist", overrides)
+        if args.data and "data.channels" not in overrides:
+            cfg = _channels_of_the_data(cfg, overrides, load_config, args.preset)
         check_config(cfg)  # the task's checks: before any data is read or folder made
         if args.dry_run:
             print(cfg.to_yaml(), end="")
@@ -110,6 +112,25 @@ def run(args: argparse.Namespace) -> int:
         print("\ninterrupted before training started; nothing was written", file=sys.stderr)
         return 130
     return _fit(trainer)
+
+
+def _channels_of_the_data(cfg: Any, overrides: dict[str, Any], load_config, preset) -> Any:
+    """A task that takes the data as they are (``Task.channels_follow_data``: the autoencoders)
+    gets the channels of ``--data``'s images, grey or colour, unless ``data.channels`` is set."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
+    from ganforge.data.recipe import source_channels
+    from ganforge.tasks import task_class
+
+    if not task_class(cfg).channels_follow_data or cfg.data.is_toy:
+        return cfg
+    channels, why = source_channels(cfg.data)
+    if channels == cfg.data.channels:
+        return cfg
+    print(
+        f"note: data.channels={channels}: {why} (--set data.channels=N to choose)",
+        file=sys.stderr,
+    )
+    return load_config(preset or "dcgan-fashion-mnist", {**overrides, "data.channels": channels})
 
 
 def _fit(trainer) -> int:

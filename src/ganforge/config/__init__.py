@@ -9,6 +9,7 @@ docs/architecture.md).
     i2i.py        the image-to-image tasks' section
     inpaint.py    the inpainting task's section
     r3gan.py      the modern GAN's section
+    autoencoder.py the autoencoder family's section
     augment.py    the discriminator augmentation section
     config.py     the root Config, and the registered sections (built-in families', plug-ins')
     loading.py    presets, config files, --set overrides, the --help-config table
@@ -16,6 +17,7 @@ docs/architecture.md).
 """
 
 from ganforge.config.augment import AugmentConfig
+from ganforge.config.autoencoder import AutoencoderConfig
 from ganforge.config.config import SECTIONS, Config, register_section
 from ganforge.config.i2i import I2IConfig
 from ganforge.config.inpaint import InpaintConfig
@@ -43,6 +45,7 @@ from ganforge.config.sections import (
 # The built-in families' sections, registered as a plug-in's are (the tasks declare them too:
 # Task.sections), here so that a config file naming them reads without importing the tasks.
 register_section("augment", AugmentConfig)
+register_section("autoencoder", AutoencoderConfig)
 register_section("i2i", I2IConfig)
 register_section("inpaint", InpaintConfig)
 register_section("r3gan", R3GANConfig)
@@ -50,6 +53,7 @@ register_section("r3gan", R3GANConfig)
 __all__ = [
     "SECTIONS",
     "AugmentConfig",
+    "AutoencoderConfig",
     "Config",
     "DataConfig",
     "I2IConfig",

@@ -47,6 +47,10 @@ class DataConfig:
     """Fetch canonical data sets when they are not found locally."""
     max_images: int = 0
     """Use only the first N images (0: all)."""
+    exclude: str = ""
+    """A groups file of `ganforge dedup` (OUT/groups.json): all but the first image of each group
+    of duplicates are left out of the source, before max_images (data_report.json lists them);
+    empty: none."""
     max_pixels: int = 64_000_000
     """Largest image file read from a folder, in pixels (width x height, from its header, before
     decoding): larger files are skipped and listed in data_report.json, so one decompression bomb

@@ -18,7 +18,7 @@ fields). The built-in schemes, registered by their readers when this package is 
     files/          bytes to images: decode.py, download.py, archives.py
 
 Beside them: ``loader.py`` (batches), ``transforms.py`` and ``recipe.py`` (the training recipe's
-data side).
+data side), ``exclude.py`` (``data.exclude``: the duplicates ``ganforge dedup`` found, left out).
 
 A plug-in adds one with ``register_scheme``.
 """

@@ -20,22 +20,30 @@ The rules, and the evidence behind them:
   (e.g. [64, 96] for 2:3 photos), from the sizes the R3GAN networks build.
 - **Channels.** 4 (RGBA, generated transparency) when the sampled files carry an alpha channel or a
   transparent colour; 1 when every sampled file is grey; else 3.
+
+``source_channels`` answers the one question of channels for any source (a model that takes the
+data as they are: ``ganforge train --preset dcgan-ae-32 --data ...``, ``ganforge dedup``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import statistics
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from ganforge.config import DataConfig
 from ganforge.data.files.decode import FORMATS, UnusableFile, open_file
+from ganforge.data.pipeline import load_data
+from ganforge.data.schemes import resolve
 from ganforge.data.sources.folder import walk_folder
-from ganforge.errors import GanforgeError
+from ganforge.errors import DataWarning, GanforgeError
 
 PRESET = "r3gan-folder-64"
 FEW, MANY = 1_000, 20_000
@@ -166,3 +174,22 @@ def recipe_for_folder(path: str | Path) -> Recipe:
         "description": reason,
     }
     return Recipe(PRESET, overrides, reason)
+
+
+def source_channels(cfg: DataConfig) -> tuple[int, str]:
+    """The channels of ``cfg.source``'s own images, for a model that takes the data as they are
+    (``Task.channels_follow_data``): 1 when they are grey, else 3 (transparency composited onto
+    ``data.background``). A folder is judged from the headers of a seeded sample (as the recipe
+    is), another source from one loaded item's stored shape. Returns (channels, why, in a few
+    words)."""
+    scheme, argument = resolve(cfg.source)
+    if scheme.name == "folder":
+        s = summarise(Path(argument).expanduser())
+        if s.grey:
+            return 1, f"all {s.readable} sampled files are grey"
+        return 3, f"{s.sampled} sampled files, not all grey"
+    with warnings.catch_warnings():  # the real load warns (e.g. a fallback split) once, later
+        warnings.simplefilter("ignore", DataWarning)
+        probe = load_data(dataclasses.replace(cfg, max_images=1, channels=3), kinds=("images",))
+    stored = int(probe.report.get("original_shape", [3])[0])
+    return (1, "its images are grey") if stored == 1 else (3, "its images are in colour")

@@ -105,7 +105,9 @@ def load_real(data: DataConfig, split: str | None = None) -> RealData:
         split = "all" if is_folder else REAL_SPLIT.get(data.source, "test")
     if is_folder and split != "all":
         raise GanforgeError(f"folder data has no {split!r} split; leave the split out")
-    cfg = dataclasses.replace(data, split="train" if is_folder else split, max_images=0)
+    # The reference is the source as published: a training run's cleaning (data.exclude) is its own.
+    read = "train" if is_folder else split
+    cfg = dataclasses.replace(data, split=read, max_images=0, exclude="")
     loaded = load_data(cfg)
     images, background = loaded.images, None
     if images.shape[1] == 4:

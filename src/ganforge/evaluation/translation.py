@@ -60,11 +60,11 @@ DataLoader = Callable[[Config], ImageData]
 """The task's data reader (``Task.load_data``), passed down: evaluation sits below the tasks."""
 
 
-def _held_out(tr: Translator, load_data: DataLoader, run_dir: Path) -> tuple[Any, bool, list[str]]:
-    """The run's data in its test split (else its training data), and whether it is held out."""
-    cfg = tr.cfg
+def held_out(cfg: Config, load_data: DataLoader, run_dir: Path) -> tuple[Any, bool, list[str]]:
+    """The run's data in its test split (else its training data), whether it is held out, and
+    notes saying what was scored. Shared by the evaluators that score a run on its own data."""
     test_cfg = dataclasses.replace(
-        cfg, data=dataclasses.replace(cfg.data, split="test", max_images=0)
+        cfg, data=dataclasses.replace(cfg.data, split="test", max_images=0, exclude="")
     )
     try:
         data = load_data(test_cfg)
@@ -182,7 +182,7 @@ def evaluate_translator(
     cfg = tr.cfg
     feats = resolve_features(cfg, options.features)
     fid_on = fidelity_channels(tr, options.fidelity_channels or "auto")
-    data, held, notes = _held_out(tr, load_data, run_dir)
+    data, held, notes = held_out(cfg, load_data, run_dir)
     if n < options.n:
         notes.append(f"--n {options.n:,} capped at {MAX_N:,}")
     ext, skipped = _extractor(feats, options.features != "auto", min(n, len(data)))

@@ -14,6 +14,8 @@ without an edit to any of them (the way diffusers pipelines declare ``prompt``, 
     upscale    super-resolve an image               inputs: image
     inpaint    fill the missing pixels of an image  inputs: image, mask
     encode     map an image to a code               inputs: image
+               (``model.encode(images)``: uint8 (N, C, H, W) of the run's data shape -> float
+               (N, code); ``ganforge dedup`` hashes these codes)
 
 A model declares the inputs its export takes too (``InferenceModel.export_spec``): the exported
 graph's named inputs (``z``/``y``, ``input``, ``image``/``mask``, ...).

@@ -109,6 +109,10 @@ class Task(ABC):
     """Scalars shown on the progress bar (none: the first two log columns)."""
     plot_panels: ClassVar[Panels] = ()
     """How losses.png groups the logged columns; a column no panel names gets one of its own."""
+    channels_follow_data: ClassVar[bool] = False
+    """True: ``ganforge train --preset P --data SOURCE`` without ``data.channels`` takes the
+    source's own channels (grey 1, colour 3) instead of the preset's (the autoencoders: a model
+    of any image set); False: the preset's channels are the model's."""
 
     def __init__(self, cfg: Config, data: ImageData, device: torch.device, precision: str) -> None:
         self.cfg = cfg

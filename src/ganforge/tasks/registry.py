@@ -7,6 +7,8 @@ plug-ins defined outside ganforge.
     srgan     SRGANTask (i2i/srgan.py): x2/x4/x8 super-resolution, SRResNet + VGG content loss
     r3gan     R3GANTask (r3gan.py): the modern GAN, RpGAN + R1 + R2, any size and aspect, RGBA
     inpaint   InpaintTask (inpaint.py): fill the missing pixels of an image, gated or partial conv
+    autoencoder  AutoencoderTask (autoencoder.py): the tutorial's and the DCGAN paper's
+              (denoising) autoencoders; their runs ``encode`` (``ganforge dedup``)
 
 Everything that depends on the task asks here: config validation (``check_config``), the data
 readers (``load_data``), the Trainer (``build_task``), the run loader and the evaluator
@@ -25,6 +27,7 @@ import torch
 from ganforge.config import Config, register_section
 from ganforge.data.dataset import ImageData
 from ganforge.registry import Registry
+from ganforge.tasks.autoencoder import AutoencoderTask
 from ganforge.tasks.base import Task
 from ganforge.tasks.gan import GANTask
 from ganforge.tasks.i2i.cyclegan import CycleGANTask
@@ -66,6 +69,7 @@ for _name, _cls in {
     "srgan": SRGANTask,
     "r3gan": R3GANTask,
     "inpaint": InpaintTask,
+    "autoencoder": AutoencoderTask,
 }.items():
     register_task(_name)(_cls)
 

@@ -43,6 +43,7 @@ from torch import Tensor
 from ganforge.atomic import publish
 from ganforge.config import DataConfig
 from ganforge.data.dataset import ImageData
+from ganforge.data.exclude import Exclusion, note_exclusion
 from ganforge.data.files.decode import (
     DEEP_GREY,
     MAX_PIXELS,
@@ -365,14 +366,17 @@ def load_folder(
     cache_dir: Path | None = None,
     workers: int | None = None,
     max_pixels: int = MAX_PIXELS,
+    exclude: Exclusion | None = None,
 ) -> ImageData:
     """Load an image folder into ImageData: uint8 (N, channels, height, width) of ``resolution``
     (a side, or (height, width)); ``channels`` 4 keeps transparency (RGBA).
 
-    ``limit`` > 0 keeps that many files spread evenly over the sorted list (every class keeps its
-    share) and decodes only those. ``cache_dir`` enables the tensor cache for big folders.
-    ``max_pixels`` (``data.max_pixels``) is the largest image accepted, by its header; it also
-    sets the memory the decodes in flight may share (``decode.budget_bytes``).
+    ``exclude`` (``data.exclude``: data/exclude.py) leaves out the duplicates it lists first,
+    from the file list, so ``limit`` and the cache (keyed by the groups file's SHA-256 too) see the
+    cleaned folder. ``limit`` > 0 keeps that many files spread evenly over the sorted list (every
+    class keeps its share) and decodes only those. ``cache_dir`` enables the tensor cache for big
+    folders. ``max_pixels`` (``data.max_pixels``) is the largest image accepted, by its header; it
+    also sets the memory the decodes in flight may share (``decode.budget_bytes``).
     """
     root = Path(root).expanduser()
     if not root.exists():
@@ -405,6 +409,13 @@ def load_folder(
             f"supported: {' '.join(sorted(IMAGE_EXTENSIONS))}"
         )
     n_found = len(files)
+    left_out: list[str] = []
+    if exclude is not None:  # before the limit and the cache: both see the cleaned folder
+        rel = [f.relative_to(root).as_posix() for f in files]
+        exclude.check_ids(rel, f"image folder {root}")
+        drop = exclude.dropped
+        left_out = [r for r in rel if r in drop]
+        files = [f for f, r in zip(files, rel) if r not in drop]
     if 0 < limit < len(files):
         keep = np.unique(np.linspace(0, len(files) - 1, limit).round().astype(np.int64))
         files = [files[i] for i in keep]
@@ -416,6 +427,7 @@ def load_folder(
         "background": list(bg),
         "limit": limit,
         "max_pixels": max_pixels,
+        "exclude": exclude.sha256 if exclude is not None else None,
     }
     cache_path = None
     if cache_dir is not None and len(files) >= CACHE_MIN_FILES:
@@ -484,6 +496,8 @@ def load_folder(
     empty = [c for c, n in zip(class_names, counts) if n == 0]
     if classes and empty:
         report["warnings"].append(f"class folder(s) with no readable image: {', '.join(empty)}")
+    if exclude is not None:
+        note_exclusion(report, exclude, left_out, n_found)
     ids = [f.relative_to(root).as_posix() for f, good in zip(files, ok) if good]
     data = ImageData(
         images, labels, len(class_names), f"folder:{root.name}", class_names, report, ids=ids
@@ -503,6 +517,7 @@ def _read(argument: str, cfg: DataConfig, seed: int, options: Any) -> ImageData:
         limit=cfg.max_images,
         cache_dir=cache_dir(cfg),
         max_pixels=cfg.max_pixels,
+        exclude=options.get("exclude"),
     )
     data.report.update(origin="folder", split="all", paths=[data.report.pop("path")])
     return data
