@@ -34,21 +34,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ganforge.data.sources.sets import FASHION_MNIST
 from ganforge.text.fashion_properties import PROPERTIES, Thresholds, above_median
 from ganforge.text.tokenizer import words_of
 
-CLASS_NAMES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+CLASS_NAMES = tuple(FASHION_MNIST.class_names)  # the data set's own list, in label order
 
 
 @dataclass(frozen=True)
