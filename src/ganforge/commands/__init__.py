@@ -24,6 +24,7 @@ BUILTIN = (
     "invert",
     "export",
     "report",
+    "demo",
     "translate",
     "upscale",
     "inpaint",

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
 from ganforge.inference.export_spec import ExportSpec
-from ganforge.inference.uses import InferenceModel
+from ganforge.inference.uses import InferenceModel, check_call
 from ganforge.metrics.near_duplicates import center_by_mass
 from ganforge.models.autoencoder import Autoencoder
 
@@ -58,6 +58,21 @@ class Encoder(InferenceModel):
         """(C, H, W) of the images this autoencoder takes."""
         c, h, w = self.autoencoder.in_shape
         return c, h, w
+
+    def infer(self, use: str, inputs: dict[str, Any]) -> Tensor:
+        """``encode``: uint8 (N, C, H, W) of the run's shape -> float32 (N, code)."""
+        check_call(self, use, inputs)
+        return self.encode(inputs["image"])
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        if name == "image":
+            c, h, w = self.image_shape
+            return {
+                "channels": c,
+                "size": (h, w),
+                "background": "white",
+            }  # data.background's default
+        return {}
 
     @property
     def code_dim(self) -> int:

@@ -30,7 +30,7 @@ from ganforge.data.loader import to_model_range
 from ganforge.errors import GanforgeError
 from ganforge.images import to_uint8
 from ganforge.inference.export_spec import ExportSpec
-from ganforge.inference.uses import InferenceModel
+from ganforge.inference.uses import InferenceModel, check_call
 from ganforge.masks.files import check_mask
 from ganforge.models.inpainting_tiling import inpaint_any_size
 
@@ -73,6 +73,20 @@ class Inpainter(InferenceModel):
     @property
     def min_size(self) -> int:
         return max(self.multiple, MIN_SIDE)
+
+    def infer(self, use: str, inputs: dict[str, Any]) -> Tensor:
+        """``inpaint``: uint8 (N, C, H, W) images and (N, 1, H, W) masks -> uint8 (N, C, H, W),
+        each mask checked first (its image's size, something missing and something known)."""
+        check_call(self, use, inputs)
+        images, masks = inputs["image"], inputs["mask"]
+        for k, mask in enumerate(masks):
+            check_mask(mask, tuple(images.shape[-2:]), f"#{k}")
+        return inpaint_batch(self, images, masks)
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        if name == "image":
+            return {"channels": self.channels, "size": None, "background": self.cfg.data.background}
+        return {}
 
     def export_config(self) -> dict[str, Any]:
         c = self.channels

@@ -18,8 +18,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganforge.images import to_uint8
 from ganforge.inference.export_spec import ExportSpec
-from ganforge.inference.uses import InferenceModel
+from ganforge.inference.uses import InferenceModel, check_call
 
 
 @dataclass
@@ -50,6 +51,39 @@ class NoiseGenerator(InferenceModel):
     @property
     def is_image(self) -> bool:
         return len(self.output_shape) == 3
+
+    @torch.no_grad()
+    def infer(self, use: str, inputs: dict[str, Any], batch_size: int = 256) -> Tensor:
+        """``sample`` / ``class``: G(z, y) in batches -> uint8 (N, C, H, W) images, or float32
+        (N, 2) points for a toy run, on the CPU."""
+        check_call(self, use, inputs)
+        z = inputs["z"]
+        y = inputs.get("y") if self.num_classes else None
+        dev = next(self.G.parameters()).device
+        out = torch.cat(
+            [
+                self.G(
+                    z[i : i + batch_size].to(dev),
+                    None if y is None else y[i : i + batch_size].to(dev),
+                )
+                .float()
+                .cpu()
+                for i in range(0, z.shape[0], batch_size)
+            ]
+        )  # (N, C, H, W) in [-1, 1], or (N, 2)
+        return to_uint8(out) if self.is_image else out
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        if name == "z":
+            return {"dim": self.z_dim}
+        if name == "y":
+            names = list(self.class_names)
+            return {
+                "classes": names
+                if len(names) == self.num_classes
+                else [str(k) for k in range(self.num_classes)]
+            }
+        return {}
 
     def export_config(self) -> dict[str, Any]:
         """The JSON a consumer of the exported generator needs."""

@@ -35,6 +35,7 @@ from PIL import Image
 from torch import Tensor, nn
 
 from ganforge.config import Config
+from ganforge.data.files.decode import MAX_PIXELS
 from ganforge.data.loader import to_model_range
 from ganforge.data.sources.folder import (
     IMAGE_EXTENSIONS,
@@ -45,7 +46,7 @@ from ganforge.data.sources.folder import (
 from ganforge.errors import GanforgeError
 from ganforge.images import to_uint8
 from ganforge.inference.export_spec import ExportSpec
-from ganforge.inference.uses import InferenceModel
+from ganforge.inference.uses import InferenceModel, check_call
 
 DEFAULT_TILE = 256
 """Side of the LR tiles ``upscale`` works on (memory grows with its square)."""
@@ -80,6 +81,25 @@ class Translator(InferenceModel):
 
     def describe(self) -> str:
         return f"{self.cfg.model.task} {self.network} ({self.direction})"
+
+    def infer(self, use: str, inputs: dict[str, Any]) -> Tensor:
+        """``translate`` / ``upscale``: uint8 (N, C, H, W) -> uint8 (N, C, scale*H, scale*W),
+        padded as the network needs (``upscale`` in tiles of ``DEFAULT_TILE``)."""
+        check_call(self, use, inputs)
+        x = inputs["image"]
+        if self.scale == 1:
+            return translate_tensor(self, x)
+        return torch.cat([upscale_tiled(self, x[i : i + 1]) for i in range(len(x))])
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        if name == "image":
+            return {
+                "channels": self.channels,
+                "size": None,
+                "min_size": self.min_size,
+                "background": self.cfg.data.background,
+            }
+        return {}
 
     @property
     def device(self) -> torch.device:
@@ -165,15 +185,19 @@ class _Translation(nn.Module):
 # --------------------------------------------------------------------------- files
 
 
-def read_image(path: Path, channels: int, background: str = "white") -> np.ndarray:
-    """An image file -> uint8 (channels, H, W) at its own size (16-bit, RGBA, ... handled)."""
+def read_image(
+    path: Path, channels: int, background: str = "white", max_pixels: int = MAX_PIXELS
+) -> np.ndarray:
+    """An image file -> uint8 (channels, H, W) at its own size (16-bit, RGBA, ... handled); a
+    file over ``max_pixels`` (from its header) is refused before it is decoded."""
     bg = parse_background(background)
 
     def clean(img: Image.Image) -> np.ndarray:
         arr = np.array(normalize_image(img, channels, bg), dtype=np.uint8)  # a writable copy
         return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
-    result = load_image(Path(path), 1 << 30, channels, bg, clean=clean)  # no JPEG draft scaling
+    # 1 << 30: a short side no file reaches, so no JPEG draft scaling.
+    result = load_image(Path(path), 1 << 30, channels, bg, clean=clean, max_pixels=max_pixels)
     if isinstance(result, str):
         raise GanforgeError(f"cannot read {path}: {result}")
     return result

@@ -19,6 +19,12 @@ without an edit to any of them (the way diffusers pipelines declare ``prompt``, 
 
 A model declares the inputs its export takes too (``InferenceModel.export_spec``): the exported
 graph's named inputs (``z``/``y``, ``input``, ``image``/``mask``, ...).
+
+A use is also run by name: ``model.infer(use, inputs)`` takes the declared inputs as the values of
+``INPUTS`` and gives the use's output (``OUTPUTS``); ``model.input_info(name)`` says what a caller
+needs to build an input beyond its kind (a latent's ``dim``, a label's ``classes``, an image's
+``channels``). The web demo (``ganforge demo``) builds its forms and calls from these alone, so a
+family that declares a use and implements ``infer`` appears there without an edit to the demo.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from ganforge.errors import MissingUse
+from ganforge.errors import GanforgeError, MissingUse
 
 if TYPE_CHECKING:  # annotations only: export_spec imports nothing of this module at run time
     from ganforge.inference.export_spec import ExportSpec
@@ -44,6 +50,22 @@ USES: dict[str, str] = {
 }
 """Every use a model may declare, with what it means (a plug-in may declare one of its own, but
 the commands and the demo only know these)."""
+
+INPUTS: dict[str, str] = {
+    "z": "latents: float32 (N, dim), standard normal",
+    "y": "class labels: int64 (N,)",
+    "text": "captions: a list of N strings",
+    "image": "images: uint8 (N, C, H, W)",
+    "mask": "masks: float32 (N, 1, H, W), 1 = missing, 0 = known",
+}
+"""Every input name a use may declare, with the value ``infer`` takes for it."""
+
+OUTPUTS: dict[str, str] = {
+    **{use: "image" for use in ("sample", "class", "text", "translate", "upscale", "inpaint")},
+    "encode": "code",
+}
+"""What ``infer`` gives for each use: ``image``, uint8 (N, C, H, W) (a 2-D toy's ``sample``:
+float32 (N, 2) points), or ``code``, float32 (N, code)."""
 
 
 class InferenceModel(ABC):
@@ -73,6 +95,21 @@ class InferenceModel(ABC):
         """A few words naming the exported network (``ganforge export``'s message)."""
         return "generator"
 
+    def infer(self, use: str, inputs: dict[str, Any]) -> Any:
+        """Run ``use`` on ``inputs`` (input name -> its value, as ``INPUTS`` describes) -> the
+        use's output (``OUTPUTS``). A model that does not override it can be used by the commands
+        made for it, not by name."""
+        raise GanforgeError(
+            f"{type(self).__name__} declares the use {use} but cannot run it by name "
+            "(InferenceModel.infer): use the command made for it"
+        )
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        """What building input ``name`` takes beyond its kind: ``{"dim": 128}`` for ``z``,
+        ``{"classes": [...]}`` for ``y``, ``{"channels": 3, "size": None}`` for ``image``
+        (``size``: (H, W) the model needs, None for any); empty by default."""
+        return {}
+
     def can(self, use: str) -> bool:
         return use in self.uses
 
@@ -87,6 +124,18 @@ class InferenceModel(ABC):
             f"{what} cannot {use} ({meaning}), which {command} needs; its uses: "
             f"{', '.join(have) or 'none'}",
             have,
+        )
+
+
+def check_call(model: InferenceModel, use: str, inputs: dict[str, Any]) -> None:
+    """Refuse in one line a call of ``infer`` with a use ``model`` does not declare, or without
+    one of the use's inputs."""
+    model.require(use, f"this {type(model).__name__}", "this call")
+    missing = [name for name in model.uses[use] if name not in inputs]
+    if missing:
+        raise GanforgeError(
+            f"the use {use} takes the inputs {', '.join(model.uses[use])}; missing: "
+            f"{', '.join(missing)}"
         )
 
 
