@@ -92,7 +92,7 @@ def read_upload_image(
         result = load_image(path, size, channels, bg, max_pixels=max_pixels)
         if isinstance(result, str):
             raise GanforgeError(f"cannot read {path}: {result}")
-        return torch.from_numpy(result)
+        return torch.tensor(result)  # a copy: the decoded array may be read-only
 
     return _decoded(data, f"the {what} upload", read)
 
