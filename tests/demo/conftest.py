@@ -17,7 +17,8 @@ def serve():
 
     def start(demo: Demo) -> str:
         server = DemoServer(0, demo)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for it (0.5 s by default, per server).
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         servers.append(server)
         return server.url
 
