@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ganforge.demo.app import Demo
 from ganforge.demo.server import MAX_BODY_BYTES, DemoServer
@@ -153,6 +154,7 @@ def _selenium_missing() -> str | None:
 def test_the_page_in_headless_chromium(serve, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -214,18 +216,34 @@ def test_the_page_in_headless_chromium(serve, tmp_path):
         message = driver.find_element(By.ID, "error-translate").text
         assert message.startswith("cannot read the image upload: not a readable image"), message
         good = tmp_path / "x.png"
-        good.write_bytes(
-            bytes.fromhex(data_url(np.full((8, 8), 10, np.uint8)).split(",")[1].encode().hex())
-            if False
-            else __import__("base64").b64decode(
-                data_url(np.full((8, 8), 10, np.uint8)).split(",")[1]
-            )
-        )
+        Image.fromarray(np.full((8, 8), 10, np.uint8)).save(good)
         form.find_element(By.NAME, "image").send_keys(str(good))
         form.find_element(By.NAME, "run").click()
         wait.until(lambda d: form.get_attribute("data-calls") == "2")
         assert driver.find_element(By.ID, "error-translate").text == ""
         shown = decode(driver.find_element(By.ID, "output-translate").get_attribute("src"))
         assert int(shown[4, 4]) == 245  # 255 - 10: the translator's output
+        # An inpaint page: the mask drawn over the uploaded image with the mouse.
+        photo = tmp_path / "photo.png"
+        Image.fromarray(np.full((32, 32), 90, np.uint8)).save(photo)
+        driver.get(serve(Demo(inpainter())))
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+        form = driver.find_element(By.ID, "form-inpaint")
+        form.find_element(By.NAME, "image").send_keys(str(photo))
+        strokes = form.find_element(By.CSS_SELECTOR, "canvas.strokes")
+        wait.until(lambda d: strokes.is_displayed() and strokes.get_attribute("width") == "32")
+        ActionChains(driver).move_to_element(strokes).click_and_hold().move_by_offset(
+            40, 0
+        ).release().perform()  # a stroke right of the centre, on a 256 px wide canvas
+        form.find_element(By.NAME, "run").click()
+        wait.until(lambda d: form.get_attribute("data-calls") == "1")
+        assert driver.find_element(By.ID, "error-inpaint").text == ""
+        assert driver.find_element(By.ID, "caption-inpaint").text == "the 32x32 upload, its mask"
+        filled = decode(driver.find_element(By.ID, "output-inpaint").get_attribute("src"))
+        tile = filled[2 : 2 + 64 : 2, 2 : 2 + 64 : 2]  # 32 px enlarged 2x
+        assert (tile == 90).mean() > 0.5 and (tile != 90).any()  # known kept, the stroke filled
+        # The stroke, from the centre 5 px right (40 CSS px / 8) with a 2 px brush, was filled (a
+        # fill may hit 90 by chance at a pixel); the top row, far from it, is the image's.
+        assert (tile[15:18, 16:21] != 90).mean() > 0.5 and (tile[0] == 90).all()
     finally:
         driver.quit()
