@@ -76,3 +76,11 @@ def test_export_spec_is_the_encoder_with_its_json():
     assert spec.config["center"] is True and "center_by_mass" in spec.config["prepare"]
     assert spec.net is enc.autoencoder  # the safetensors export rebuilds the whole autoencoder
     assert [p[0].shape[0] for p in spec.probes] == [1, 3]
+
+
+def test_infer_is_encode_and_the_image_input_has_the_run_size():
+    enc = _encoder()
+    x = _images()
+    torch.testing.assert_close(enc.infer("encode", {"image": x}), enc.encode(x))
+    assert enc.input_info("image") == {"channels": 1, "size": (8, 8), "background": "white"}
+    assert enc.input_info("z") == {}

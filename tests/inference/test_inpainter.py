@@ -85,3 +85,13 @@ def test_images_of_the_wrong_kind_are_refused():
         inpaint_batch(model, torch.zeros(1, 3, 8, 8, dtype=torch.uint8), torch.ones(1, 1, 8, 8))
     with pytest.raises(GanforgeError, match="--tile 0 must be positive"):
         inpaint_image(model, *_pair(1, 8, 8), tile=0)
+
+
+def test_infer_is_inpaint_batch_after_each_mask_is_checked():
+    model = _model()
+    x, m = _pair(1, 12, 16)
+    out = model.infer("inpaint", {"image": x[None], "mask": m[None]})
+    assert torch.equal(out, inpaint_batch(model, x[None], m[None]))
+    assert model.input_info("image") == {"channels": 1, "size": None, "background": "white"}
+    with pytest.raises(GanforgeError, match="mask #0 is all black"):
+        model.infer("inpaint", {"image": x[None], "mask": 0 * m[None]})

@@ -57,3 +57,37 @@ def test_the_export_spec_declares_its_named_inputs_and_runs():
         assert [p[0].shape[0] for p in spec.probes] == [1, 3] and spec.net is model.G
     toy = NoiseGenerator(Conv(), output_shape=(2,))
     assert toy.export_spec().output_name == "points"
+
+
+def test_infer_runs_g_in_batches_and_gives_uint8_images_or_points():
+    import pytest
+    import torch
+
+    from ganforge.errors import GanforgeError
+    from ganforge.images import to_uint8
+
+    torch.manual_seed(0)
+    model = NoiseGenerator(Conv(), num_classes=4, class_names=["a", "b"], output_shape=(1, 4, 4))
+    z, y = torch.randn(5, 3), torch.tensor([0, 1, 2, 3, 0])
+    out = model.infer("class", {"z": z, "y": y}, batch_size=2)
+    assert out.dtype == torch.uint8 and torch.equal(out, to_uint8(model.G(z, y)))
+    assert model.input_info("z") == {"dim": 3}
+    assert model.input_info("y") == {"classes": ["0", "1", "2", "3"]}  # 2 names for 4 classes
+    with pytest.raises(GanforgeError, match="missing: y"):
+        model.infer("sample", {"z": z})
+    toy = NoiseGenerator(Points(), output_shape=(2,))
+    points = toy.infer("sample", {"z": z})
+    assert points.dtype == torch.float32 and points.shape == (5, 2)
+
+
+class Points(nn.Module):
+    """A toy generator: z -> (B, 2) points."""
+
+    z_dim = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, z, y=None):
+        return self.fc(z)

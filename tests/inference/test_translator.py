@@ -160,3 +160,26 @@ def test_uses_export_and_description_follow_the_scale():
     assert spec.module(x).shape == (x.shape[0], 1, 4 * x.shape[2], 4 * x.shape[3])
     m = _tr(Recorder(), multiple=4).export_spec()
     assert all(p[0].shape[2] % 4 == 0 and p[0].shape[3] % 4 == 0 for p in m.probes)
+
+
+def test_infer_is_translate_tensor_or_tiled_upscaling():
+    x = _images(2, 1, 10, 13)
+    tr = _tr(Recorder(blur=True), multiple=4)
+    assert torch.equal(tr.infer("translate", {"image": x}), translate_tensor(tr, x))
+    up = _tr(Recorder(scale=2), scale=2)
+    assert torch.equal(up.infer("upscale", {"image": x}), translate_tensor(up, x))
+    assert tr.input_info("image") == {
+        "channels": 1,
+        "size": None,
+        "min_size": 4,
+        "background": "white",
+    }
+    with pytest.raises(GanforgeError, match="cannot upscale"):
+        tr.infer("upscale", {"image": x})
+
+
+def test_read_image_refuses_a_file_over_the_pixel_limit(tmp_path):
+    Image.fromarray(np.zeros((40, 50), np.uint8)).save(tmp_path / "a.png")
+    assert read_image(tmp_path / "a.png", 1).shape == (1, 40, 50)
+    with pytest.raises(GanforgeError, match=r"50x40 = 0.002 MP is over the 0.001 MP limit"):
+        read_image(tmp_path / "a.png", 1, max_pixels=1000)

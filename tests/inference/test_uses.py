@@ -59,3 +59,24 @@ def test_an_inference_model_must_declare_its_uses_module_and_export():
 
     with pytest.raises(TypeError, match="abstract"):
         Partial()
+
+
+def test_every_use_has_an_output_kind_and_inputs_are_described():
+    from ganforge.inference.uses import INPUTS, OUTPUTS
+
+    assert set(OUTPUTS) == set(USES) and set(OUTPUTS.values()) == {"image", "code"}
+    assert set(INPUTS) == {"z", "y", "text", "image", "mask"}
+
+
+def test_a_model_runs_a_use_by_name_only_when_it_says_how():
+    from ganforge.inference.uses import check_call
+
+    model = Encoder()
+    with pytest.raises(GanforgeError, match="declares the use encode but cannot run it by name"):
+        model.infer("encode", {"image": None})
+    assert model.input_info("image") == {}
+    check_call(model, "encode", {"image": None})  # declared, complete: no error
+    with pytest.raises(GanforgeError, match=r"takes the inputs image; missing: image"):
+        check_call(model, "encode", {"z": None})
+    with pytest.raises(MissingUse, match="this Encoder cannot sample"):
+        check_call(model, "sample", {})
