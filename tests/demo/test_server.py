@@ -103,11 +103,37 @@ def test_bad_requests_get_a_json_line_and_a_status(serve):
     host = urlsplit(url)
     conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
     conn.putrequest("POST", "/api/call")
+    conn.putheader("Content-Type", "application/json")
     conn.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
     conn.endheaders()
     r = conn.getresponse()
     assert r.status == 413 and b"uploads are limited to 16 MB each" in r.read()
     conn.close()
+
+
+def test_other_sites_cannot_use_the_demo_through_the_browser(serve):
+    url = serve(Demo(noise_model()))
+    port = urlsplit(url).port
+    body = json.dumps({"form": "sample", "values": {"seed": 0}}).encode()
+
+    def request(method, headers, data=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(method, "/api/call" if data else "/", data, headers)
+        r = conn.getresponse()
+        reply = r.status, r.read()
+        conn.close()
+        return reply
+
+    json_type = {"Content-Type": "application/json"}
+    # A page of evil.example whose DNS name was rebound to 127.0.0.1 still sends its own Host.
+    status, reply = request("GET", {"Host": f"evil.example:{port}"})
+    assert status == 403 and b"answers requests for 127.0.0.1:" in reply
+    assert request("POST", {"Host": f"evil.example:{port}", **json_type}, body)[0] == 403
+    assert request("GET", {"Host": f"localhost:{port}"})[0] == 200
+    # A cross-site form or no-cors fetch can only send simple content types: refused unread.
+    status, reply = request("POST", {"Content-Type": "text/plain"}, body)
+    assert status == 415 and b"application/json" in reply
+    assert request("POST", json_type, body)[0] == 200
 
 
 def test_a_bug_is_a_500_line_in_the_page_and_a_traceback_in_the_terminal(serve, capsys):

@@ -11,8 +11,15 @@ extra at all. The routes:
     POST /api/call     {"form": id, "values": {...}} -> {"image": data URL, "caption": ...}
 
 Errors are JSON ``{"error": one line}`` with status 400 (bad values or uploads: the page shows the
-line), 404, 405, 411, 413 (a body over ``MAX_BODY_BYTES``) or 500 (a bug: the line names the
-exception, the traceback goes to the terminal, never to the page).
+line), 403, 404, 405, 411, 413 (a body over ``MAX_BODY_BYTES``), 415 or 500 (a bug: the line names
+the exception, the traceback goes to the terminal, never to the page).
+
+Listening on 127.0.0.1 keeps other machines out, not other web pages open in the same browser. So
+a request must name this server in its ``Host`` header (``127.0.0.1:PORT`` or ``localhost:PORT``:
+a page of another site that rebinds its DNS name to 127.0.0.1 still sends its own name, 403), and
+a call must be ``Content-Type: application/json``, which a page of another origin cannot send
+without asking first (a CORS preflight, which this server never grants: 415 for the simple
+content types a form may send).
 """
 
 from __future__ import annotations
@@ -65,7 +72,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": " ".join(message.splitlines())})
 
+    def _foreign(self) -> bool:
+        """Refuse (403) a request whose Host is not this server (DNS rebinding)."""
+        port = self.server.port
+        if self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}"):
+            return False
+        self._error(403, f"the demo answers requests for {HOST}:{port} only")
+        return True
+
     def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+        if self._foreign():
+            return
         route = self.path.split("?", 1)[0]
         if route in ("/", "/index.html"):
             self._send(200, self.server.page, "text/html; charset=utf-8")
@@ -78,8 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         route = self.path.split("?", 1)[0]
+        if self._foreign():
+            return
         if route != "/api/call":
             self._error(404 if route != "/api/forms" else 405, f"nothing to POST to at {route}")
+            return
+        if self.headers.get_content_type() != "application/json":
+            self.close_connection = True  # its body is never read
+            self._error(415, "POST the call as Content-Type: application/json")
             return
         length = self.headers.get("Content-Length")
         if length is None or not length.isdigit():
