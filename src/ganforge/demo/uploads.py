@@ -29,9 +29,10 @@ from ganforge.masks.files import read_mask
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 """Largest uploaded file, in bytes (16 MiB)."""
-MAX_PIXELS = 16_000_000
-"""Largest uploaded image, in pixels from its header (16 MP): a model on the CPU takes seconds
-per megapixel, and the page is for trying a model, not for batch work (``ganforge translate``)."""
+MAX_PIXELS = 4_000_000
+"""Largest uploaded image, in pixels from its header (4 MP, e.g. 2000 x 2000): a translator runs
+an image whole, and at 64 channels a layer of a 4 MP image holds 1 GB; the page is for trying a
+model, the commands for large images (``ganforge translate``, ``upscale`` and ``inpaint`` tile)."""
 
 _DATA_URL = re.compile(r"data:([\w/+.-]*)(;[\w=.-]+)*;base64,", re.ASCII)
 
