@@ -131,3 +131,22 @@ def test_a_family_the_demo_never_heard_of_runs_through_its_declaration():
     assert out["caption"] == "samples 0-1 of seed 0, caption '" + "x" * 50 + "'"
     with pytest.raises(GanforgeError, match="write a caption first"):
         Demo(Captioned()).call("text", {"seed": 0, "text": "  "})
+
+
+def test_a_toy_runs_points_are_a_message_not_a_crash():
+    from torch import nn
+
+    from ganforge.inference.noise import NoiseGenerator
+
+    class Points(nn.Module):
+        z_dim = 2
+
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, z, y=None):
+            return self.fc(z)
+
+    with pytest.raises(GanforgeError, match=r"gave \(4, 2\), not images: the page shows images"):
+        Demo(NoiseGenerator(Points(), output_shape=(2,))).call("sample", {"seed": 0, "n": 4})

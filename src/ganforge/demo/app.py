@@ -125,9 +125,10 @@ class Demo:
             if form["output"] == "code":
                 return self._neighbours(form["use"], inputs, out)
             if not (isinstance(out, Tensor) and out.dtype == torch.uint8 and out.ndim == 4):
+                got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
                 raise GanforgeError(
-                    f"the use {form['use']} gave {getattr(out, 'shape', type(out).__name__)}, not "
-                    "images: the page shows images only (a 2-D toy run: `ganforge sample --out`)"
+                    f"the use {form['use']} gave {got}, not images: the page shows images only "
+                    "(a 2-D toy run's points: `ganforge sample RUN --out points.npz`)"
                 )
             return {"image": png_data_url(out, nrow), "caption": caption}
 
