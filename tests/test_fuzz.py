@@ -157,13 +157,14 @@ def test_training_any_toy_config_finishes_or_fails_in_one_line(overrides):
 COMMANDS = [
     "train", "presets", "tasks", "eval", "memorization", "sample", "interpolate", "sheet",
     "arithmetic", "ablate", "invert", "export", "report", "translate", "upscale", "inpaint",
-    "nonsense", "",
+    "demo", "nonsense", "",
 ]  # fmt: skip
 TOKENS = [
     "--set", "--preset", "--data", "--out", "--name", "--resume", "--checkpoint", "--n", "--seed",
     "--device", "--steps", "--format", "--truncation", "--class", "--layer", "--channels",
     "--region", "--direction", "--input", "--real", "--fake", "--metrics", "--help-config",
-    "--no-ema", "--mask", "--masks", "--tile", "-h", "--", "-", "{missing}", "{file}", "{empty}",
+    "--no-ema", "--mask", "--masks", "--tile", "--port", "--gallery", "-h", "--", "-", "{missing}",
+    "{file}", "{empty}",
     "{notrun}", "{missing}/x.png",
     "0", "-1", "1e999", "nan", "abc", "", "x=y", "train.images=1", "folder:{empty}",
     "dcgan-fashion-mnist", "AtoB", "onnx", "fid", "\x00", "é",
