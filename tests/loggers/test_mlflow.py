@@ -113,3 +113,11 @@ def test_not_installed_refuses_before_anything_is_written(tmp_path, tiny_data, m
         Trainer(_config(tmp_path), data=tiny_data)
     assert "mlflow is not installed: pip install 'ganforge[mlflow]'" in str(e.value)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_resume_whose_mlflow_run_is_gone_says_what_to_do(store, tmp_path):
+    (tmp_path / "trackers.json").write_text('{"mlflow": "0123abcd"}')
+    with pytest.raises(RuntimeError) as e:
+        MlflowSink(tmp_path, {}, 128)
+    assert str(e.value).startswith("the MLflow run 0123abcd of ") and "\n" not in str(e.value)
+    assert "delete the entry to start a new MLflow run" in str(e.value)

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ganforge.loggers.base import Sink, SinkUnavailable, register_sink
-from ganforge.loggers.tracker_runs import remember_tracker_run, tracker_run_id
+from ganforge.loggers.tracker_runs import TRACKERS_FILE, remember_tracker_run, tracker_run_id
 
 DEFAULT_EXPERIMENT = "ganforge"
 _BATCH = 100  # MLflow takes at most 100 parameters per log_batch call
@@ -71,7 +71,14 @@ class MlflowSink(Sink):
                 self.client.log_batch(run_id, params=params[i : i + _BATCH])
             remember_tracker_run(run_dir, self.name, run_id)
         else:
-            self.client.get_run(run_id)  # refuses a run the store does not hold
+            try:
+                self.client.get_run(run_id)
+            except Exception as e:  # MlflowException: RESOURCE_DOES_NOT_EXIST, or the store's own
+                raise RuntimeError(
+                    f"the MLflow run {run_id} of {run_dir / TRACKERS_FILE} is not in "
+                    f"{self.client.tracking_uri} ({type(e).__name__}); set MLFLOW_TRACKING_URI "
+                    "to its store, or delete the entry to start a new MLflow run"
+                ) from None
             self.client.update_run(run_id, status="RUNNING")
         self.run_id = run_id
         self.client.log_text(run_id, yaml.safe_dump(config, sort_keys=False), "config.yaml")
