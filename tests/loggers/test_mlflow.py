@@ -103,6 +103,7 @@ def test_a_store_that_cannot_open_refuses_before_training_in_one_line(
     assert "MLflow refuses the file store file:" in err and "MLFLOW_ALLOW_FILE_STORE=true" in err
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert len((run_dir / "metrics.csv").read_text().splitlines()) == 1  # no iteration ran
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"
     assert main([*args, "--set=train.loggers_required=false"]) == 0  # trains without it
     assert "logger mlflow did not start (RuntimeError: MLflow refuses" in capsys.readouterr().err
 
