@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 
@@ -122,3 +123,15 @@ def test_a_resume_whose_mlflow_run_is_gone_says_what_to_do(store, tmp_path):
         MlflowSink(tmp_path, {}, 128)
     assert str(e.value).startswith("the MLflow run 0123abcd of ") and "\n" not in str(e.value)
     assert "delete the entry to start a new MLflow run" in str(e.value)
+
+
+def test_the_default_database_store_without_sqlalchemy_says_what_to_install(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow", reason="the mlflow extra is not installed")
+    if importlib.util.find_spec("sqlalchemy") is not None:
+        pytest.skip("the full mlflow (sqlalchemy) is installed: its default store opens")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)  # MLflow 3's default: sqlite:///mlflow.db in the working folder
+    with pytest.raises(
+        RuntimeError, match=r"^MLflow's database store sqlite:.* needs the full mlflow"
+    ):
+        MlflowSink(tmp_path, {}, 0)

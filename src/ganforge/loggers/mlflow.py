@@ -66,10 +66,10 @@ class MlflowSink(Sink):
                 eid, run_name=run_dir.name, tags={"ganforge.run_dir": str(run_dir.resolve())}
             )
             run_id = run.info.run_id
+            remember_tracker_run(run_dir, self.name, run_id)  # a retry continues this run
             params = [Param(_key(k), _param_value(v)) for k, v in flatten(config).items()]
             for i in range(0, len(params), _BATCH):
                 self.client.log_batch(run_id, params=params[i : i + _BATCH])
-            remember_tracker_run(run_dir, self.name, run_id)
         else:
             try:
                 self.client.get_run(run_id)
