@@ -43,6 +43,8 @@ CROSS_CUTTING: dict[str, str] = {
     "folder against the one-line contract (docs/reliability.md)",
     "train/test_faults.py": "a full disk, a read-only file system and kill -9 on real runs "
     "(trainer, run_folder, checkpoint, atomic)",
+    "docs/test_tutorial.py": "docs/tutorial.ipynb executed on tiny budgets through the Python "
+    "API (train, load_run, sample, sheet, interpolate, arithmetic)",
 }
 """Test files that test several modules together (path under tests/): what they cover."""
 

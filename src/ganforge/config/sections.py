@@ -258,7 +258,10 @@ class TrainConfig:
     samples and report, whatever train.images says. null: no budget."""
     loggers: list[str] = field(default_factory=lambda: ["tensorboard"])
     """Logger sinks that receive the scalars, evaluation scores, sample grids and config besides
-    metrics.csv (always written): tensorboard (when installed) | a plug-in's sink; [] for none."""
+    metrics.csv (always written): tensorboard (when installed) | wandb (the wandb extra; set up by
+    WANDB_PROJECT, WANDB_ENTITY, WANDB_MODE=offline, WANDB_DIR) | mlflow (the mlflow extra;
+    MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME) | a plug-in's sink; [] for none. A resumed run
+    continues the same W&B / MLflow run (RUN/trackers.json)."""
     loggers_required: bool = True
     """A sink of train.loggers that is not installed or fails to start refuses the run before
     training; false: a note, and the run trains without it."""

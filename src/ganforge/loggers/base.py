@@ -2,8 +2,8 @@
 metrics.csv, behind one interface, chosen by ``train.loggers``.
 
 metrics.csv is the run's own record and is always written (plots, the report page and resume read
-it; train/run_folder.py). A sink is a copy for a tool: TensorBoard (``tensorboard.py``), and any
-sink a plug-in registers::
+it; train/run_folder.py). A sink is a copy for a tool: TensorBoard (``tensorboard.py``), the
+experiment trackers W&B and MLflow (``wandb.py``, ``mlflow.py``), and any sink a plug-in registers::
 
     from ganforge.loggers import Sink, register_sink
 

@@ -11,6 +11,8 @@
     report.html          the self-contained report page, written when the run finishes
     run.json             status (running/finished/interrupted/failed), timing, versions, notes
     tensorboard/         events, with the tensorboard logger sink (ganforge/loggers)
+    wandb/               W&B's files, with the wandb logger sink
+    trackers.json        the W&B / MLflow run ids a resume continues (loggers/tracker_runs.py)
 
 Under torchrun only rank 0 holds an active RunFolder; the others' writes are no-ops.
 
