@@ -19,7 +19,7 @@ def test_defaults_and_the_presets_read_back():
     "over,message",
     [
         ({"fastgan.max_width": 0}, "fastgan.max_width=0 must be at least 1"),
-        ({"fastgan.recon_weight": -1}, "fastgan.recon_weight=-1 must be >= 0"),
+        ({"fastgan.recon_weight": -1}, "fastgan.recon_weight=-1.0 must be >= 0"),
         ({"fastgan.recon_metric": "lpips"}, "fastgan.recon_metric='lpips' is not one of mse, l1"),
         ({"fastgan.sle_gap": -1}, "fastgan.sle_gap=-1"),
     ],
