@@ -5,9 +5,10 @@
 D judges images through a frozen ImageNet network instead of learning features from scratch:
 
 1. the image goes into a frozen, pretrained EfficientNet-Lite (backbones/efficientnet_lite.py),
-   optionally resized (the paper resizes to 224 px; on a CPU the data's own resolution costs
-   ~10-20x less, see benchmarks/fast_recipe_speed.py), and its maps at 1/4, 1/8, 1/16 and 1/32
-   are taken (fewer with ``num_scales``: the network is run only as deep as needed);
+   optionally resized (the paper resizes to 224 px; on a CPU a whole training step at the data's
+   own 64 px is 4.8x cheaper, benchmarks/results/projected-resolution-cpu-shared.json), and its
+   maps at 1/4, 1/8, 1/16 and 1/32 are taken (fewer with ``num_scales``: the network is run only
+   as deep as needed);
 2. cross-channel mixing (CCM, section 3.2): a random 1x1 conv per scale, to 64, 128, 256, 512
    channels; cross-scale mixing (CSM): a top-down feature pyramid, each scale plus a random 1x1
    conv of the bilinearly upsampled coarser mix. Both are random and stay fixed, as in the paper
