@@ -1,7 +1,7 @@
 """The FastGAN task: RGBA and non-square end to end with the decoders' reconstruction, exact resume
 with its own D and with the projected one (whose checkpoint leaves the frozen Lite0 out), export of
-G (ONNX as well: checked by hand at 64 px, 12.7 CPU s, too slow for the suite), and the
-one-line refusals."""
+G (ONNX as well: checked by hand at 64x64 and 32x48, 10-13 CPU s each, too slow for the
+suite), and the one-line refusals."""
 
 from __future__ import annotations
 
