@@ -112,7 +112,7 @@ def ganforge_snapshots(
         yield (
             trainer.wall_time,
             trainer.images_seen,
-            trainer.sample_model(),
+            trainer.inference().require("sample").G,
             trainer.task.num_classes,
             trainer.task.precision,
             trainer,
