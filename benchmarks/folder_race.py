@@ -20,7 +20,8 @@ lands in ``benchmarks/results/folder-race-cpu.json`` as soon as it is scored.
    (``benchmarks/results/folder-race/``).
 2. **Fashion-MNIST race**: ``--fmnist-preset`` (the emoji winner's Fashion-MNIST twin; default
    fastgan-fashion-mnist) at 5, 10 and 20 min against the PyTorch DCGAN tutorial loop
-   (``quality.py --textbook``) at 20 min, FD-FMNIST on 10,000 samples against the test split.
+   (``quality.py --textbook``) at 20 min (``--fmnist-set KEY=VALUE`` changes the preset, e.g.
+   ``model.discriminator=projected``), FD-FMNIST on 10,000 samples against the test split.
 3. **Small data**: ``--fmnist-preset`` on the first 200 Fashion-MNIST training images, 30 min with
    no augmentation and with DiffAugment, FD-FMNIST against the 10,000-image test split.
 
@@ -53,7 +54,7 @@ from typing import Any
 import torch
 
 from ganforge.cli import main as ganforge_main
-from ganforge.config import load_config
+from ganforge.config import load_config, parse_override
 from ganforge.evaluation import generate, load_real, protocol_hash, reference_for, score_generator
 from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.metrics.features import load_extractor
@@ -217,11 +218,12 @@ def _number(v: Any) -> bool:
 def fmnist_run(name: str, args: argparse.Namespace, work: Path, info: dict[str, Any]) -> None:
     part, which = name.split("/")
     preset = args.fmnist_preset
-    cfg = load_config(preset)
+    cfg = load_config(preset, args.fmnist_set)
     ext = load_extractor("fmnist")
     real = load_real(cfg.data)  # the 10,000-image test split
     ref = reference_for(real, ext, args.n, 0)
     over: dict[str, Any] = {
+        **dict(parse_override(text) for text in args.fmnist_set),
         "out_dir": str(work / "runs"),
         "train.images": 10**12,
         "train.eval_every": 0,
@@ -258,7 +260,8 @@ def fmnist_run(name: str, args: argparse.Namespace, work: Path, info: dict[str, 
         model = trainer.inference().require("sample")
         scores, protocol = score(model.G, model.num_classes, real, ext, args.n, ref)
         protocol.update(trainer.task.discriminator_record(trainer.cfg))
-        label = preset if part == "fmnist" else f"{preset}, {SMALL_IMAGES} images, {which}"
+        label = " ".join([preset, *args.fmnist_set])
+        label += "" if part == "fmnist" else f", {SMALL_IMAGES} images, {which}"
         _fmnist_row(
             args, name, label, m, trainer.wall_time, trainer.images_seen,
             trainer.task.precision, scores, protocol, info,
@@ -365,6 +368,13 @@ def main() -> None:
     ap.add_argument("--summarise", action="store_true", help="write the recipe's CPU evidence")
     ap.add_argument("--smoke", action="store_true", help="seconds instead of minutes, small n")
     ap.add_argument("--fmnist-preset", default="fastgan-fashion-mnist")
+    ap.add_argument(
+        "--fmnist-set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override of the Fashion-MNIST preset, e.g. model.discriminator=projected",
+    )
     ap.add_argument(
         "--n",
         type=int,
