@@ -11,6 +11,11 @@ the CPU model and whether it computes bf16 natively (cpu_info).
 
     python benchmarks/fast_recipe_speed.py                      # every setting, batch 32, fp32+bf16
     python benchmarks/fast_recipe_speed.py --batch 64 --only fastgan,dcgan
+    python benchmarks/fast_recipe_speed.py --only proj-native,proj-224 --precision fp32 \
+        --images 64 --threads 1 --out benchmarks/results/projected-resolution-cpu-shared.json
+
+The last is the projected discriminator at the data's own 64 px against the paper's 224 px
+(``projected.resize_to``); img per CPU-second is the figure a shared machine can still compare.
     python benchmarks/fast_recipe_speed.py --train fastgan --minutes 5 \\
         --data folder:/tmp/emoji/package/img/google/64 --out /tmp/proto-fastgan
 

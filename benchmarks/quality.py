@@ -7,8 +7,9 @@ features, not comparable with Inception FIDs), KID (Binkowski et al. 2018), prec
 (Kynkaanniemi et al. 2019, k=3) and classes covered, all through ``ganforge.evaluation`` with the
 protocol of ``ganforge eval``. Scoring time is not counted in the budget.
 
-- ganforge: ``Trainer.fit`` on the preset, stopped at each snapshot the way Ctrl-C stops it (finish
-  the iteration, checkpoint) and continued; scored with its EMA generator. Periodic evaluation
+- ganforge: ``Trainer.fit`` on the preset with ``train.minutes`` at each snapshot (the run ends
+  cleanly, its checkpoint written) and resumed with the next budget; scored with its EMA
+  generator. Periodic evaluation
   (``train.eval_every``) is off, so the budget is training only.
 - ``--textbook``: the PyTorch DCGAN tutorial loop of ``speed.py`` (DataLoader over a TensorDataset,
   BCE on sigmoid outputs, D step then G step, the same networks as the DCGAN preset); scored with its
@@ -31,10 +32,8 @@ import datetime
 import json
 import os
 import platform
-import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,25 +93,19 @@ def ganforge_snapshots(
         "runtime.tensorboard": False,
         **(overrides or {}),
     }
-    trainer = Trainer(load_config(preset, over), data=data)
+    trainer = None
     for m in minutes:
-        # The trainer's own Ctrl-C path: finish the iteration, save a checkpoint, stop. A timer
-        # thread requests it when the training clock reaches the budget.
-        timer = threading.Timer(
-            max(0.0, 60 * m - trainer.wall_time),
-            lambda: setattr(trainer, "_stop_signal", signal.SIGINT),
-        )
-        timer.start()
-        try:
-            trainer.fit()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            timer.cancel()
+        # train.minutes ends each stage cleanly (its checkpoint written); resuming with a larger
+        # budget goes on from there: the run's own training clock, kept across resumes.
+        if trainer is None:
+            cfg = load_config(preset, {**over, "train.minutes": m})
+            trainer = Trainer(cfg, data=data).fit()
+        else:
+            trainer = Trainer.resume(trainer.run_dir, [f"train.minutes={m}"], data=data).fit()
         yield (
             trainer.wall_time,
             trainer.images_seen,
-            trainer.sample_model(),
+            trainer.inference().require("sample").G,
             trainer.task.num_classes,
             trainer.task.precision,
             trainer,

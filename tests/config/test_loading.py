@@ -224,3 +224,15 @@ def test_the_default_loss_is_the_tasks_paper_loss():
         assert gan_loss_of(cfg) == loss
     chosen = config_from_dict({"model": {"task": "cyclegan"}, "loss": {"name": "hinge"}})
     assert gan_loss_of(chosen) == "hinge"
+
+
+def test_a_scheme_with_its_path_left_out_stays_text_for_the_data_layer_to_refuse():
+    """--set data.source=folder: reads in YAML as {"folder": None}; it is the text "folder:", whose
+    missing path the data layer names (not "must be a string, got {'folder': None}")."""
+    from ganforge.data.schemes import resolve
+
+    cfg = load_config("fastgan-folder-64", ["data.source=folder:"])
+    assert parse_override("data.source=folder:") == ("data.source", {"folder": None})
+    assert cfg.data.source == "folder:"
+    with pytest.raises(GanforgeError, match="data.source=folder: needs a path"):
+        resolve(cfg.data.source)

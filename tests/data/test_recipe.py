@@ -3,6 +3,8 @@ file headers only, and the one line that says why."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -96,3 +98,63 @@ def test_source_channels_of_a_canonical_set_from_its_stored_shape():
         1,
         "its images are grey",
     )
+
+
+def test_channels_follow_most_of_the_files_not_one(tmp_path):
+    """One transparent PNG among grey digits no longer makes an RGBA model."""
+    folder = _folder(tmp_path, 9, mode="L", name="digits")
+    arr = np.zeros((40, 40, 4), np.uint8)
+    Image.fromarray(arr, "RGBA").save(folder / "odd.png")
+    rec = R.recipe_for_folder(folder)
+    assert rec.overrides["data.channels"] == 1
+    assert "9 of 10 grey, transparency in only 1 of 10 (composited)" in rec.reason
+    for i in range(10):  # now most files are transparent
+        Image.fromarray(arr, "RGBA").save(folder / f"t{i}.png")
+    assert R.recipe_for_folder(folder).overrides["data.channels"] == 4
+
+
+RACE = {
+    "cpu": {
+        "metric": "fd_lite1 at 30 min",
+        "source": "benchmarks/results/folder-race-cpu.json",
+        "by_size": [
+            {"images": 300, "ranking": [["dcgan-folder-64", 50.0], ["fastgan-folder-64", 60.0]]},
+            {"images": 3400, "ranking": [["r3gan-folder-64", 40.0], ["fastgan-folder-64", 45.0]]},
+        ],
+    }
+}
+
+
+def test_the_model_comes_from_the_measured_race_by_device_and_size(tmp_path, monkeypatch):
+    evidence = tmp_path / "evidence.json"
+    monkeypatch.setattr(R, "EVIDENCE", evidence)
+    cpu = R.choose_preset(500, "cpu", 3, True)
+    assert cpu == (
+        R.PRESET,
+        "the CPU default until benchmarks/folder_race.py measures the CPU race",
+    )
+    gpu = R.choose_preset(500, "cuda", 4, True)
+    assert gpu[0] == R.PROJECTED and "Sauer et al. 2021" in gpu[1]
+    assert R.choose_preset(500, "cuda", 4, True, imagenet=False)[0] == R.PRESET
+    assert R.choose_preset(5000, "cuda", 3, True)[0] == R.PRESET
+    evidence.write_text(json.dumps(RACE))
+    # the measured size nearest on a log scale: 500 -> 300, 2000 -> 3400
+    preset, why = R.choose_preset(500, "cpu", 3, True)
+    assert preset == "dcgan-folder-64" and "in the CPU folder race at 300 images (50.0 vs" in why
+    assert R.choose_preset(500, "cpu", 4, True)[0] == R.FAST  # DCGAN cannot make RGBA
+    assert R.choose_preset(2000, "cpu", 3, True)[0] == "r3gan-folder-64"
+    assert R.choose_preset(500, "cuda", 3, True)[0] == R.PROJECTED  # no GPU race: the paper
+    folder = _folder(tmp_path, 30, mode="RGBA", name="sprites")
+    rec = R.recipe_for_folder(folder)
+    assert rec.preset == R.FAST and rec.overrides["augment.policy"] == "diffaugment"
+    assert rec.reason.startswith("recipe: fastgan-folder-64 at 32 px RGBA with DiffAugment")
+    assert "\n" not in rec.reason
+
+
+def test_the_packaged_evidence_reads():
+    """The committed table parses; a device it has no rows for is None (the fallback)."""
+    table = json.loads(R.EVIDENCE.read_text())
+    assert isinstance(table, dict)
+    for device in ("cpu", "cuda"):
+        entry = R.measured(device)
+        assert entry is None or all(row["ranking"] for row in entry["by_size"])

@@ -155,6 +155,8 @@ def test_protocol_hash_ignores_what_was_scored_not_how():
     h = ev.protocol_hash(base)
     assert len(h) == 12
     assert ev.protocol_hash({**base, "run": "runs/a", "checkpoint": "x", "images_seen": 5}) == h
+    # how the scored model was trained is recorded, not a different measurement
+    assert ev.protocol_hash({**base, "discriminator_features": "ImageNet: Lite0"}) == h
     assert ev.protocol_hash({**base, "seed": 1}) != h
     assert ev.protocol_hash({**base, "n_fake": np.int64(300)}) == h  # numpy scalars are JSON
 

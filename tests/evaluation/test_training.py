@@ -10,6 +10,7 @@ import torch
 
 from ganforge.config import load_config
 from ganforge.errors import GanforgeError
+from ganforge.evaluation.protocol import protocol_hash
 from ganforge.evaluation.training import TrainingEval, eval_plan
 from ganforge.runs import load_run
 from ganforge.train.trainer import Trainer
@@ -89,6 +90,13 @@ def test_toy_runs_log_mode_coverage(tmp_path):
     rows = _rows(t.run_dir)
     assert list(rows[0])[:3] == ["images", "modes_covered", "high_quality_fraction"]
     assert json.loads((t.run_dir / "run.json").read_text())["eval"]["metric"] == "modes_covered"
+    # what the task records of its training joins every protocol, outside the hash
+    record = {"discriminator_features": "ImageNet: frozen EfficientNet-Lite0"}
+    ev = TrainingEval(t.cfg, record=record)
+    result = ev.score(t.inference())
+    assert result["protocol"]["discriminator_features"] == record["discriminator_features"]
+    plain = TrainingEval(t.cfg).score(t.inference())["protocol"]
+    assert protocol_hash(result["protocol"]) == protocol_hash(plain)
 
 
 @pytest.mark.parametrize(

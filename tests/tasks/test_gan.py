@@ -143,3 +143,34 @@ def test_open_refuses_image_to_image_options():
     with pytest.raises(GanforgeError, match="^--direction is for image-to-image runs") as e:
         GANTask.open(task.cfg, _state(task, 0), direction="BtoA")
     assert "this gan run draws from noise: leave it out" in str(e.value)
+
+
+def test_a_projected_discriminator_trains_a_dcgan_and_its_evaluations_say_so(monkeypatch):
+    """model.discriminator=projected swaps D for the frozen-Lite0 one (Sauer et al. 2021) in any
+    noise-to-image family: one iteration moves the heads, not the backbone or the projections,
+    and every evaluation's protocol records that D saw ImageNet features."""
+    from ganforge.models.projected import ProjectedDiscriminator
+    from ganforge.train.trainer import Trainer
+
+    over = {**SMALL, "model.discriminator": "projected", "projected.ccm_channels": 4}
+    over.update({"runtime.precision": "fp32", "runtime.progress": False, "train.report": False})
+    trainer = Trainer(load_config("dcgan-fashion-mnist", over), data=random_images(n=64))
+    D = trainer.task.D
+    assert isinstance(D, ProjectedDiscriminator)
+    frozen = {k: v.clone() for k, v in D.backbone.state_dict().items()}
+    ccm, heads = D.ccm[0].weight.clone(), D.to_logits[0].parametrizations.weight.original.clone()
+    one_iteration(trainer)
+    assert all(torch.equal(v, D.backbone.state_dict()[k]) for k, v in frozen.items())
+    assert torch.equal(ccm, D.ccm[0].weight)
+    assert not torch.equal(heads, D.to_logits[0].parametrizations.weight.original)
+    record = GANTask.discriminator_record(trainer.cfg)
+    assert "EfficientNet-Lite0" in record["discriminator_features"]
+    assert trainer.task.training_evaluator().record == record
+    assert GANTask.discriminator_record(load_config("dcgan-fashion-mnist")) == {}
+
+    class Run:
+        cfg, model = trainer.cfg, None
+
+    scored = {"metrics": {"fd_fmnist": 1.0}, "protocol": {"extractor": "fmnist"}}
+    monkeypatch.setattr("ganforge.tasks.gan.evaluate_noise_model", lambda *a: scored)
+    assert GANTask.evaluate(Run(), None)["protocol"] == {"extractor": "fmnist", **record}

@@ -191,3 +191,16 @@ def test_a_folder_of_rgba_sprites_trains_with_transparency(tmp_path, capsys):
     assert alpha.std() > 10 and alpha.min() < 64 and alpha.max() > 192  # not all opaque or clear
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "finished"
+
+
+def test_r3gan_trains_against_the_projected_discriminator(tmp_path):
+    """The projected D is a D choice of every noise-to-image family: R3GAN's fused objective
+    (one D call on reals and fakes, R1 and R2 through the frozen network) takes it as it is."""
+    from ganforge.models.projected import ProjectedDiscriminator
+
+    over = {"model.discriminator": "projected", "projected.ccm_channels": 4, "train.batch_size": 8}
+    over.update({"data.resolution": 32, "projected.num_scales": 3})
+    t = _trainer(tmp_path, data=random_images(64, 1, 32), **over)
+    assert isinstance(t.task.D, ProjectedDiscriminator)
+    out = one_iteration(t)
+    assert float(out["r1"]) > 0 and float(out["r2"]) > 0 and torch.isfinite(out["d_loss"])

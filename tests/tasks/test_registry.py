@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from ganforge.config import SECTIONS, Config, config_from_dict
+from ganforge.config import SECTIONS, Config, config_from_dict, load_config
 from ganforge.errors import GanforgeError
 from ganforge.tasks import TASKS, Task, build_task, check_config, task_class
 from ganforge.tasks.gan import GANTask
@@ -77,10 +77,18 @@ def test_register_task_checks_the_class_and_the_name(restore_registry):
 
 
 def test_built_in_tasks_declare_their_sections_as_plug_ins_do():
-    from ganforge.config import AugmentConfig, I2IConfig, R3GANConfig
+    from ganforge.config import (
+        AugmentConfig,
+        FastGANConfig,
+        I2IConfig,
+        ProjectedConfig,
+        R3GANConfig,
+    )
 
-    assert TASKS["gan"].declared_sections() == {"augment": AugmentConfig}
-    assert TASKS["r3gan"].declared_sections() == {"augment": AugmentConfig, "r3gan": R3GANConfig}
+    gan = {"augment": AugmentConfig, "projected": ProjectedConfig}
+    assert TASKS["gan"].declared_sections() == gan
+    assert TASKS["r3gan"].declared_sections() == {**gan, "r3gan": R3GANConfig}
+    assert TASKS["fastgan"].declared_sections() == {**gan, "fastgan": FastGANConfig}
     for name in ("pix2pix", "cyclegan", "srgan"):
         assert TASKS[name].declared_sections() == {"i2i": I2IConfig}
     cfg = config_from_dict({"model": {"task": "cyclegan"}})
@@ -117,3 +125,13 @@ def test_build_task_makes_the_configs_task_on_its_data(tmp_path):
     )
     task = build_task(cfg, random_images(n=16), torch.device("cpu"), "fp32")
     assert type(task) is GANTask and task.cfg is cfg and set(task.nets) == {"G", "D"}
+
+
+def test_a_discriminator_a_task_does_not_offer_is_one_line_naming_those_that_do():
+    cfg = load_config("pix2pix-edges2fashion", {"model.discriminator": "projected"})
+    with pytest.raises(
+        GanforgeError,
+        match="model.task=pix2pix trains with model.discriminator "
+        "own, not 'projected'; model.task gan, r3gan, fastgan can",
+    ):
+        check_config(cfg)

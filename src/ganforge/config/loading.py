@@ -81,6 +81,10 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
+        if isinstance(value, dict) and len(value) == 1 and None in value.values():
+            # YAML reads "folder:" (a scheme with its path left out) as {"folder": None}: it is
+            # the text "folder:", which the data layer then refuses for its missing path.
+            return f"{next(iter(value))}:"
         raise GanforgeError(f"{key} must be a string, got {value!r}")
     raise TypeError(f"unsupported config type {tp} for {key}")
 

@@ -122,6 +122,9 @@ class ModelConfig:
     """Hidden sizes of the MLP / toy generator."""
     d_hidden: list[int] = field(default_factory=lambda: [100, 50])
     """Hidden sizes of the MLP / toy discriminator."""
+    discriminator: str = "own"
+    """own (the family's own discriminator) | projected (Sauer et al. 2021: judged through a frozen
+    ImageNet EfficientNet-Lite0, set up by the projected section; tasks gan, r3gan, fastgan)."""
     d_norm: str = "batch"
     """Normalisation in the DCGAN discriminator: batch | layer | none (WGAN-GP needs no batch norm)."""
     spectral_norm: bool = False
@@ -139,6 +142,9 @@ class ModelConfig:
         if not self.task.strip():
             raise GanforgeError("model.task is empty: use gan, pix2pix, cyclegan or srgan")
         choice(self.arch, ("mlp", "dcgan", "resnet", "toy"), "model.arch")
+        # Which discriminators a task offers is the task registry's to check (tasks/registry.py).
+        if not self.discriminator.strip():
+            raise GanforgeError("model.discriminator is empty: use own or projected")
         choice(self.d_norm, ("batch", "layer", "none"), "model.d_norm")
         choice(self.conditional, ("none", "concat", "projection"), "model.conditional")
         # A zero width only fails deep inside the first convolution, mid-run: refuse it here.

@@ -2,12 +2,21 @@
 preset is given.
 
 It looks at the folder from file headers only (nothing is decoded): how many images, their usual
-size and aspect, whether they are grey, and whether they carry transparency, and returns the
-preset (``r3gan-folder-64``, the modern GAN) with the resolution, channels and augmentation that
-fit, plus one line saying what it chose and why. The choice goes into the run's config.yaml (its
-``description`` says why), so a run can be repeated without the recipe.
+size and aspect, whether they are grey, and whether they carry transparency, and returns a preset
+with the resolution, channels and augmentation that fit, plus one line saying what it chose and
+why. The choice goes into the run's config.yaml (its ``description`` says why), so a run can be
+repeated without the recipe.
 
 The rules, and the evidence behind them:
+
+- **Model, by device and data, from measurements.** ``recipe_evidence.json`` (packaged beside this
+  file) holds, per device, the ranking of the folder race (``benchmarks/folder_race.py``: emoji
+  held-out FD on Lite1 after the same training time, at several folder sizes); the recipe takes
+  the best-ranked preset that can make the data's channels and shape at the measured size
+  nearest to the folder's. Where a device has no measurements yet, it says so and falls back: on
+  a CPU to ``r3gan-folder-64`` (the choice before the race); on a GPU to the papers, the projected
+  FastGAN (Sauer et al. 2021, Projected GAN: fastest convergence on small sets) under ``FEW``
+  images when the Lite0 wheel is installed, R3GAN (Huang et al. 2024) from there on.
 
 - **Augmentation by data size.** DiffAugment (Zhao et al. 2020) is what made 100-shot sets train
   (Obama 100-shot FID 80.2 -> 46.9): below ``FEW`` images its fixed colour, translation and cutout
@@ -18,8 +27,10 @@ The rules, and the evidence behind them:
   64 px is the CPU-friendly cap (``--set data.resolution=128`` for more). An aspect that most
   images share and that differs from square by more than ``ASPECT_TOLERANCE`` keeps its shape
   (e.g. [64, 96] for 2:3 photos), from the sizes the R3GAN networks build.
-- **Channels.** 4 (RGBA, generated transparency) when the sampled files carry an alpha channel or a
-  transparent colour; 1 when every sampled file is grey; else 3.
+- **Channels, by most of the files.** 4 (RGBA, generated transparency) when most sampled files carry
+  an alpha channel or a transparent colour; else 1 when most are grey; else 3. One odd file (a
+  transparent PNG among grey digits) does not change the model; the minority is converted (alpha
+  composited onto ``data.background``, colour to grey or grey to RGB) and the line says so.
 
 ``source_channels`` answers the one question of channels for any source (a model that takes the
 data as they are: ``ganforge train --preset dcgan-ae-32 --data ...``, ``ganforge dedup``).
@@ -28,6 +39,7 @@ data as they are: ``ganforge train --preset dcgan-ae-32 --data ...``, ``ganforge
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import random
 import statistics
@@ -46,6 +58,12 @@ from ganforge.data.sources.folder import walk_folder
 from ganforge.errors import DataWarning, GanforgeError
 
 PRESET = "r3gan-folder-64"
+"""The CPU choice until the folder race is measured there (and the GPU one from FEW images on)."""
+FAST, PROJECTED = "fastgan-folder-64", "fastgan-projected-folder-64"
+EVIDENCE = Path(__file__).with_name("recipe_evidence.json")
+"""Per device, the folder race's ranking of presets at each measured folder size."""
+RGBA_PRESETS = frozenset({PRESET, FAST, PROJECTED})
+"""Presets whose task makes RGBA and non-square images (dcgan-folder-64 does not)."""
 FEW, MANY = 1_000, 20_000
 """Below FEW images: DiffAugment; below MANY: adaptive ADA; from MANY on: flips only."""
 SAMPLED = 200
@@ -73,7 +91,7 @@ class FolderSummary:
     sampled: int
     readable: int
     median_size: tuple[int, int]  # (height, width)
-    grey: bool
+    grey_files: int
     alpha_files: int
     aspect: float  # width / height, the median
 
@@ -93,7 +111,7 @@ def summarise(root: Path, sample: int = SAMPLED, seed: int = 0) -> FolderSummary
         )
     picked = random.Random(seed).sample(files, min(sample, len(files)))
     heights, widths, aspects = [], [], []
-    grey, alpha, readable = True, 0, 0
+    grey, alpha, readable = 0, 0, 0
     for path in picked:
         try:
             with open_file(path) as f, Image.open(f, formats=FORMATS) as img:
@@ -105,7 +123,7 @@ def summarise(root: Path, sample: int = SAMPLED, seed: int = 0) -> FolderSummary
         heights.append(h)
         widths.append(w)
         aspects.append(w / max(h, 1))
-        grey = grey and mode in GREY
+        grey += mode in GREY
         alpha += mode in ALPHA or "transparency" in info
     if not readable:
         raise GanforgeError(
@@ -117,7 +135,7 @@ def summarise(root: Path, sample: int = SAMPLED, seed: int = 0) -> FolderSummary
         sampled=len(picked),
         readable=readable,
         median_size=(int(statistics.median(heights)), int(statistics.median(widths))),
-        grey=grey,
+        grey_files=grey,
         alpha_files=alpha,
         aspect=float(statistics.median(aspects)),
     )
@@ -135,8 +153,68 @@ def _shape(summary: FolderSummary) -> tuple[int, int]:
     return min(fits, key=lambda hw: (abs(math.log2(hw[1] / hw[0] / summary.aspect)), -hw[0]))
 
 
-def recipe_for_folder(path: str | Path) -> Recipe:
-    """The preset and overrides for ``folder:path``, with the reason in one line."""
+def channels_of(s: FolderSummary) -> tuple[int, str]:
+    """(channels, what the files show, in a few words) by most of the sampled files."""
+    r = s.readable
+    if 2 * s.alpha_files > r:
+        return 4, f"transparency in {s.alpha_files} of {r} sampled files"
+    parts = []
+    if s.grey_files:
+        parts.append(
+            "all sampled files grey" if s.grey_files == r else f"{s.grey_files} of {r} grey"
+        )
+    if s.alpha_files:
+        parts.append(f"transparency in only {s.alpha_files} of {r} (composited)")
+    return (1 if 2 * s.grey_files > r else 3), ", ".join(parts)
+
+
+def measured(device: str) -> dict[str, Any] | None:
+    """The folder race's record for ``device`` ("cpu" or "cuda") from ``EVIDENCE``, or None."""
+    try:
+        table = json.loads(EVIDENCE.read_text())
+    except FileNotFoundError:
+        return None
+    entry = table.get(device) if isinstance(table, dict) else None
+    return entry if isinstance(entry, dict) and entry.get("by_size") else None
+
+
+def choose_preset(
+    n: int, device: str, channels: int, square: bool, imagenet: bool = True
+) -> tuple[str, str]:
+    """(preset, why in a few words) for ``n`` images on ``device`` (cpu | cuda): the race's
+    best-ranked preset that can make these images, at the measured size nearest ``n`` (on a log
+    scale); without measurements, the fallback of the module docstring. ``imagenet``: whether the
+    Lite0 wheel the projected discriminator needs is installed."""
+    kind = "GPU" if device == "cuda" else "CPU"
+    special = channels == 4 or not square  # RGBA or another aspect: not every task makes it
+
+    def usable(p: str) -> bool:
+        return (p in RGBA_PRESETS or not special) and (imagenet or p != PROJECTED)
+
+    record = measured(device)
+    if record is not None:
+        row = min(record["by_size"], key=lambda r: abs(math.log(max(r["images"], 1) / max(n, 1))))
+        ranked = [(p, v) for p, v in row["ranking"] if usable(p)]
+        if ranked:
+            (best, score), rest = ranked[0], ranked[1:]
+            vs = f" vs {rest[0][0]} {rest[0][1]:.1f}" if rest else ""
+            return best, (
+                f"best {record['metric']} in the {kind} folder race at {row['images']:,} images "
+                f"({score:.1f}{vs}; {record['source']})"
+            )
+    if device != "cuda":
+        return PRESET, "the CPU default until benchmarks/folder_race.py measures the CPU race"
+    if n < FEW and imagenet:
+        return PROJECTED, (
+            f"no GPU race measured yet; under {FEW:,} images the Projected GAN paper "
+            "(Sauer et al. 2021) converges fastest"
+        )
+    return PRESET, "no GPU race measured yet; the R3GAN paper's (Huang et al. 2024) baseline"
+
+
+def recipe_for_folder(path: str | Path, device: str = "cpu", imagenet: bool = True) -> Recipe:
+    """The preset and overrides for ``folder:path`` on ``device`` (cpu | cuda), with the reason in
+    one line; ``imagenet``: whether the projected discriminator's Lite0 wheel is installed."""
     root = Path(path).expanduser()
     if not root.exists():
         raise GanforgeError(
@@ -146,11 +224,15 @@ def recipe_for_folder(path: str | Path) -> Recipe:
         raise GanforgeError(f"--data folder:{path}: {root} is a file, not a folder of images")
     s = summarise(root)
     height, width = _shape(s)
-    channels = 4 if s.alpha_files else 1 if s.grey else 3
+    channels, looks_channels = channels_of(s)
     n = s.n_images
+    preset, why_model = choose_preset(n, device, channels, height == width, imagenet)
     if n < FEW:
         augment = {"augment.policy": "diffaugment"}
         why_aug = f"DiffAugment (under {FEW:,} images)"
+    elif n < MANY and preset.startswith("fastgan"):  # FastGAN's own, as the race trained it
+        augment = {"augment.policy": "diffaugment"}
+        why_aug = f"DiffAugment (FastGAN's, under {MANY:,} images)"
     elif n < MANY:
         augment = {"augment.policy": "ada"}
         why_aug = f"adaptive ADA (under {MANY:,} images)"
@@ -161,11 +243,12 @@ def recipe_for_folder(path: str | Path) -> Recipe:
     kind = {1: "grey", 3: "RGB", 4: "RGBA"}[channels]
     shape = f"{height} px" if height == width else f"{height}x{width} px (H x W)"
     looks = f"median {s.median_size[1]}x{s.median_size[0]}"
-    if s.alpha_files:
-        looks += f", transparency in {s.alpha_files} of {s.readable} sampled files"
-    elif s.grey:
-        looks += ", all sampled files grey"
-    reason = f"recipe: {PRESET} at {shape} {kind} with {why_aug}: {n:,} images, {looks}"
+    if looks_channels:
+        looks += f", {looks_channels}"
+    reason = (
+        f"recipe: {preset} at {shape} {kind} with {why_aug}: {n:,} images, {looks}; "
+        f"{preset}: {why_model}"
+    )
     overrides = {
         "data.source": f"folder:{path}",
         "data.resolution": size,
@@ -173,7 +256,7 @@ def recipe_for_folder(path: str | Path) -> Recipe:
         **augment,
         "description": reason,
     }
-    return Recipe(PRESET, overrides, reason)
+    return Recipe(preset, overrides, reason)
 
 
 def source_channels(cfg: DataConfig) -> tuple[int, str]:
@@ -185,9 +268,9 @@ def source_channels(cfg: DataConfig) -> tuple[int, str]:
     scheme, argument = resolve(cfg.source)
     if scheme.name == "folder":
         s = summarise(Path(argument).expanduser())
-        if s.grey:
-            return 1, f"all {s.readable} sampled files are grey"
-        return 3, f"{s.sampled} sampled files, not all grey"
+        if 2 * s.grey_files > s.readable:
+            return 1, f"{s.grey_files} of {s.readable} sampled files are grey"
+        return 3, f"{s.readable - s.grey_files} of {s.readable} sampled files are in colour"
     with warnings.catch_warnings():  # the real load warns (e.g. a fallback split) once, later
         warnings.simplefilter("ignore", DataWarning)
         probe = load_data(dataclasses.replace(cfg, max_images=1, channels=3), kinds=("images",))

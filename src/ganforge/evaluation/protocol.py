@@ -279,7 +279,11 @@ def _is_setting(what: str) -> bool:
 
 
 # Protocol entries that name what was scored rather than how: left out of ``protocol_hash``.
-SUBJECT_KEYS = frozenset({"run", "checkpoint", "images_seen", "fake", "fake_images_sha256"})
+# ``discriminator_features`` says how the scored model was trained (its D judged ImageNet
+# features, which ImageNet-feature metrics favour): recorded, but the measurement is the same.
+SUBJECT_KEYS = frozenset(
+    {"run", "checkpoint", "images_seen", "fake", "fake_images_sha256", "discriminator_features"}
+)
 
 
 def protocol_hash(protocol: dict[str, Any]) -> str:

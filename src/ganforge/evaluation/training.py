@@ -112,8 +112,11 @@ def eval_plan(
 class TrainingEval:
     """Periodic scoring, the metrics-eval.csv log and the best-so-far, for one Trainer."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, record: dict[str, Any] | None = None) -> None:
         self.cfg = cfg
+        self.record = dict(record or {})
+        """Entries every result's protocol carries about how the model was trained (e.g. that
+        its discriminator saw ImageNet features: ``discriminator_features``)."""
         self.every = cfg.train.eval_every
         self.n = cfg.train.eval_n
         self.features, self.metrics, self.columns, self.best_metric = eval_plan(cfg)
@@ -156,6 +159,11 @@ class TrainingEval:
 
     def score(self, model: NoiseGenerator) -> dict[str, Any]:
         """The scores of ``model`` now: {"metrics": ..., "protocol": ...}."""
+        result = self._score(model)
+        result["protocol"].update(self.record)
+        return result
+
+    def _score(self, model: NoiseGenerator) -> dict[str, Any]:
         if self.features is None:
             d = self.cfg.data
             return score_toy(model.G, d.source, d.toy_std, self.n, SEED)

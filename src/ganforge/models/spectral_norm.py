@@ -45,6 +45,8 @@ class SpectralNorm(nn.Module):
 
     @torch.no_grad()
     def _iterate(self, w: Tensor, n: int) -> None:
+        if w.is_meta:  # shapes only (a memory estimate builds networks on meta): nothing to do
+            return
         for _ in range(n):
             # v <- W^T u / |W^T u|, u <- W v / |W v| (Miyato et al. 2018, algorithm 1)
             self._v.copy_(F.normalize(torch.mv(w.t(), self._u), dim=0, eps=self.eps))

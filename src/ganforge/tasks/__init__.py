@@ -2,7 +2,10 @@
 
     base.py       the Task interface (Phase, PhaseLoss): what the one Trainer needs of a family
     registry.py   TASKS, register_task, and the lookups config, data, trainer and CLI use
-    gan.py        noise -> image GANs (vanilla, DCGAN, cGAN, WGAN(-GP), SNGAN, projection)
+    gan.py        noise -> image GANs (vanilla, DCGAN, cGAN, WGAN(-GP), SNGAN, projection); the
+                  projected discriminator any of them may train against
+    r3gan.py      the modern GAN (R3GAN)
+    fastgan.py    FastGAN: the small-folder recipe on a CPU
     i2i/          pix2pix, CycleGAN, SRGAN
     inpaint.py    inpainting: gated or partial convolutions, SN-PatchGAN or global-local D
     optim.py      the optimizers they build

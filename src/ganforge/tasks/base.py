@@ -109,6 +109,10 @@ class Task(ABC):
     """Scalars shown on the progress bar (none: the first two log columns)."""
     plot_panels: ClassVar[Panels] = ()
     """How losses.png groups the logged columns; a column no panel names gets one of its own."""
+    discriminator_choices: ClassVar[tuple[str, ...]] = ("own",)
+    """The ``model.discriminator`` values this task trains with: "own" (its own networks) and, for
+    the noise-to-image families, "projected" (a frozen ImageNet network's features, Sauer et al.
+    2021); the task registry refuses any other before anything is read."""
     channels_follow_data: ClassVar[bool] = False
     """True: ``ganforge train --preset P --data SOURCE`` without ``data.channels`` takes the
     source's own channels (grey 1, colour 3) instead of the preset's (the autoencoders: a model

