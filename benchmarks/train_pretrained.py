@@ -50,7 +50,11 @@ def ganforge(*args: str) -> list[str]:
 
 
 def run_dir(work: Path, name: str) -> Path:
-    return work / f"pretrained-{name}"
+    """The newest run folder of ``name`` under ``work`` (run folders start with their date)."""
+    found = sorted(work.glob(f"*-pretrained-{name}"))
+    if not found:
+        raise SystemExit(f"no run of {name} under {work}: train it first")
+    return found[-1]
 
 
 def train_command(name: str, images: int, work: Path) -> list[str]:
