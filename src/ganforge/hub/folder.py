@@ -87,9 +87,12 @@ class ModelFolder:
 
 
 def is_model_folder(path: str | Path) -> bool:
-    """A folder with a ``config.json`` and no run's ``config.yaml`` (a run folder wins)."""
+    """A folder with a ``config.json`` or ``model.safetensors`` and no run's ``config.yaml`` (a
+    run folder wins)."""
     p = Path(path)
-    return p.is_dir() and (p / CONFIG).is_file() and not (p / "config.yaml").is_file()
+    if not p.is_dir() or (p / "config.yaml").is_file():
+        return False
+    return (p / CONFIG).is_file() or (p / WEIGHTS).is_file()
 
 
 def pickles_in(path: Path) -> list[str]:
