@@ -19,7 +19,6 @@ short can be packed from its newest checkpoint, and its card then says how many 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
