@@ -173,6 +173,13 @@ def load_run(
     )
 
 
+def from_pretrained(name: str | Path, device: str | torch.device = "cpu") -> LoadedRun:
+    """``pretrained:NAME``, ``hf:USER/NAME[@REVISION]``, a model folder or a run folder, opened
+    for inference with its EMA weights: the ``diffusers``-style name of ``load_run``, paired with
+    ``ganforge.save_pretrained(run, folder)`` (explore/hub_export.py)."""
+    return load_run(name, device=device)
+
+
 def _load_folder(
     folder: ModelFolder,
     place: str,
