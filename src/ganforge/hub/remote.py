@@ -49,19 +49,16 @@ def download(repo: str, revision: str | None) -> Path:
     offline. Needs the optional ``huggingface_hub`` (``pip install 'ganforge[hub]'``)."""
     try:
         # Deferred: an optional dependency, and slow to import; only hf: places need it.
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import (
-            EntryNotFoundError,
-            HfHubHTTPError,
-            IncompleteSnapshotError,
-            LocalEntryNotFoundError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
+        from huggingface_hub import errors, snapshot_download
     except ImportError:
         raise GanforgeError(
             f"hf:{repo} needs huggingface_hub: pip install 'ganforge[hub]'"
         ) from None
+    # A partial snapshot in the cache while offline: its own error since huggingface_hub 1.x.
+    not_cached = (
+        errors.LocalEntryNotFoundError,
+        getattr(errors, "IncompleteSnapshotError", errors.LocalEntryNotFoundError),
+    )
     at = f"hf:{repo}@{revision or 'main'}"
     try:
         path = snapshot_download(
@@ -71,20 +68,20 @@ def download(repo: str, revision: str | None) -> Path:
             library_name="ganforge",
             library_version=__version__,
         )
-    except (LocalEntryNotFoundError, IncompleteSnapshotError):
+    except not_cached:
         raise GanforgeError(
             f"{at} is not in the Hugging Face cache ({cache_folder()}) and the Hub cannot be "
             f"reached (offline, or HF_HUB_OFFLINE=1): fetch it once with network access, e.g. "
             f"`hf download {repo}{f' --revision {revision}' if revision else ''}`, into that cache"
         ) from None
-    except RevisionNotFoundError:
+    except errors.RevisionNotFoundError:
         raise GanforgeError(f"{at}: the repository has no revision {revision!r}") from None
-    except RepositoryNotFoundError:
+    except errors.RepositoryNotFoundError:
         raise GanforgeError(
             f"{at}: no such model repository on the Hub (or it is private or gated: log in with "
             "`hf auth login`)"
         ) from None
-    except (EntryNotFoundError, HfHubHTTPError, OSError) as e:
+    except (errors.EntryNotFoundError, errors.HfHubHTTPError, OSError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
         raise GanforgeError(f"{at} could not be downloaded ({first}); try again later") from None
     folder = Path(path)
