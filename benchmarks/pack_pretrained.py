@@ -63,7 +63,7 @@ def pack(
         result = score(folder)
         tree = json.loads((folder / CONFIG).read_text())
         protocol = result["protocol"]
-        keep = ("hash", "features", "n_fake", "n_real", "real", "split", "seed", "metrics")
+        keep = ("hash", "extractor", "weights_sha256", "n_fake", "n_real", "dataset", "split", "seed")
         tree["card"] = {
             "summary": recipe["summary"],
             "license": "mit",

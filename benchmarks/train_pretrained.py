@@ -35,11 +35,24 @@ RECIPES: dict[str, dict] = {
         "preset": "dcgan-fashion-mnist",
         "images": 600_000,
         "summary": "DCGAN (Radford et al. 2016), unconditional, 32 px grey Fashion-MNIST",
+        "notes": [
+            "Stopped early: the run was planned for 600,000 images, but the shared 2-core CPU it "
+            "trained on ran at 16-30 images/s, and it was packed when the time ran out. The "
+            "learning rate is constant, so these weights are those of a run of exactly this many "
+            "images. It does not yet beat the 15-minute default run (FD-FMNIST 43.0, 273,536 "
+            "images, benchmarks/results/quality-cpu.json): continue it with `ganforge train "
+            "--resume RUN` and pack it again.",
+        ],
     },
     "cgan-fashion-mnist": {
         "preset": "cgan-fashion-mnist",
         "images": 300_000,
         "summary": "conditional DCGAN (Mirza & Osindero 2014): one of the 10 classes per sample",
+        "notes": [
+            "Stopped early: the run was planned for 300,000 images (the preset's default), but the "
+            "shared 2-core CPU it trained on was saturated, and it was packed when the time ran "
+            "out; continue it with `ganforge train --resume RUN` and pack it again.",
+        ],
     },
 }
 

@@ -25,6 +25,11 @@ def _yaml_scalar(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid YAML scalar
 
 
+def _number(value: Any) -> str:
+    """Four significant digits: more would claim a precision no sampled metric has."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def render(name: str, cfg: Config, card: dict[str, Any], images_seen: int, num_classes: int) -> str:
     """The README.md text of a model folder named ``name``."""
     license_ = str(card.get("license", "mit"))
@@ -78,7 +83,7 @@ def render(name: str, cfg: Config, card: dict[str, Any], images_seen: int, num_c
     metrics = card.get("metrics") or {}
     if metrics:
         lines += ["| metric | value |", "| --- | ---: |"]
-        lines += [f"| {k} | {v} |" for k, v in metrics.items()]
+        lines += [f"| {k} | {_number(v)} |" for k, v in metrics.items()]
         protocol = card.get("protocol") or {}
         if protocol:
             lines += [
