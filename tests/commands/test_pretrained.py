@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pytest
 from PIL import Image
 
+from ganforge.explore.hub_export import save_pretrained
 from ganforge.hub import pretrained as P
+from ganforge.runs import load_run
 
 NAME = next(iter(P.shipped()))
+
+
+@pytest.fixture
+def hub_folder(dcgan_run, tmp_path):
+    """The tiny unconditional run (commands/conftest.py) exported as a model folder."""
+    return save_pretrained(load_run(dcgan_run), tmp_path / "tiny-gan")
 
 
 def test_lists_the_shipped_models_with_their_scores(ganforge_cli):
@@ -37,3 +47,32 @@ def test_reexport_of_a_shipped_model_keeps_its_card(ganforge_cli, tmp_path):
     assert card == json.loads((P.ROOT / NAME / "config.json").read_text())["card"]
     err = ganforge_cli("export", f"pretrained:{NAME}", "--format", "hub", "--out", out, code=2).err
     assert "not an empty folder" in err
+
+
+def test_invert_without_a_discriminator_uses_pixels_and_says_so(ganforge_cli, tmp_path):
+    target = tmp_path / "t.png"
+    Image.fromarray((np.arange(32 * 32) % 256).astype(np.uint8).reshape(32, 32)).save(target)
+    err = ganforge_cli(
+        "invert",
+        f"pretrained:{NAME}",
+        target,
+        "--steps",
+        "2",
+        "--restarts",
+        "1",
+        "--out",
+        tmp_path / "inv.png",
+    ).err
+    assert "ships no discriminator: inverting with the pixel loss only" in err
+    assert (tmp_path / "inv.png").is_file()
+
+
+def test_eval_of_a_read_only_model_writes_into_the_working_folder(
+    ganforge_cli, hub_folder, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in hub_folder.iterdir())
+    ganforge_cli("eval", hub_folder, "--n", "500", "--metrics", "fd", "--features", "fmnist")
+    assert sorted(p.name for p in hub_folder.iterdir()) == before  # nothing written beside it
+    (result,) = (tmp_path / "eval").glob("eval-*-fmnist.json")
+    assert json.loads(result.read_text())["metrics"]["fd_fmnist"] > 0

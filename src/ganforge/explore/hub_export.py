@@ -77,7 +77,16 @@ def card_facts(run: LoadedRun, license_: str) -> dict[str, Any]:
             k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, str))
         }
         protocol = result["protocol"]
-        keep = ("hash", "extractor", "weights_sha256", "n_fake", "n_real", "dataset", "split", "seed")
+        keep = (
+            "hash",
+            "extractor",
+            "weights_sha256",
+            "n_fake",
+            "n_real",
+            "dataset",
+            "split",
+            "seed",
+        )
         facts["protocol"] = {k: protocol[k] for k in keep if k in protocol}
     return facts
 
