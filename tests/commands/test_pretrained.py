@@ -76,3 +76,10 @@ def test_eval_of_a_read_only_model_writes_into_the_working_folder(
     assert sorted(p.name for p in hub_folder.iterdir()) == before  # nothing written beside it
     (result,) = (tmp_path / "eval").glob("eval-*-fmnist.json")
     assert json.loads(result.read_text())["metrics"]["fd_fmnist"] > 0
+
+
+def test_report_of_a_shipped_model_goes_to_the_working_folder(ganforge_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ganforge_cli("report", f"pretrained:{NAME}")
+    page = (tmp_path / f"report-pretrained-{NAME}.html").read_text()
+    assert "fd_fmnist" in page and "final samples" in page
