@@ -83,3 +83,32 @@ def test_report_of_a_shipped_model_goes_to_the_working_folder(ganforge_cli, tmp_
     ganforge_cli("report", f"pretrained:{NAME}")
     page = (tmp_path / f"report-pretrained-{NAME}.html").read_text()
     assert "fd_fmnist" in page and "final samples" in page
+
+
+def test_train_init_takes_the_models_config_and_refuses_a_mismatch(ganforge_cli, tmp_path):
+    import yaml
+
+    out = ganforge_cli(
+        "train", "--data", f"folder:{tmp_path}", "--init", f"pretrained:{NAME}", "--dry-run"
+    ).out
+    cfg = yaml.safe_load(out)
+    assert cfg["train"]["init"] == f"pretrained:{NAME}" and cfg["data"]["source"].startswith(
+        "folder:"
+    )
+    assert cfg["data"]["resolution"] == 32 and cfg["model"]["g_width"] == 64
+    assert cfg["out_dir"] == "runs"  # where the shipped model was trained is not inherited
+    err = ganforge_cli("train", "--resume", tmp_path, "--init", f"pretrained:{NAME}", code=2).err
+    assert "drop --init" in err
+    err = ganforge_cli(
+        "train",
+        "--init",
+        f"pretrained:{NAME}",
+        "--set",
+        "model.g_width=32",
+        "--set",
+        "train.images=64",
+        "--out",
+        tmp_path / "runs",
+        code=2,
+    ).err
+    assert "model.g_width=64 and this run 32: the architectures must match" in err
