@@ -63,7 +63,16 @@ def pack(
         result = score(folder)
         tree = json.loads((folder / CONFIG).read_text())
         protocol = result["protocol"]
-        keep = ("hash", "extractor", "weights_sha256", "n_fake", "n_real", "dataset", "split", "seed")
+        keep = (
+            "hash",
+            "extractor",
+            "weights_sha256",
+            "n_fake",
+            "n_real",
+            "dataset",
+            "split",
+            "seed",
+        )
         tree["card"] = {
             "summary": recipe["summary"],
             "license": "mit",
