@@ -97,6 +97,7 @@ def fake_hub(hub_folder, tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("GANFORGE_OFFLINE")  # this server is on 127.0.0.1
     monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     yield server
     server.server.shutdown()
@@ -118,8 +119,12 @@ def test_downloads_caches_and_then_loads_offline_from_the_cache(fake_hub, hub_fo
     assert torch.equal(S.draw(offline.G, 4, seed=0).images, want)
 
 
-def test_offline_with_nothing_cached_names_repo_revision_and_cache(fake_hub, monkeypatch):
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+@pytest.mark.parametrize("switch", ["HF_HUB_OFFLINE", "GANFORGE_OFFLINE"])
+def test_offline_with_nothing_cached_names_repo_revision_and_cache(fake_hub, monkeypatch, switch):
+    if switch == "HF_HUB_OFFLINE":
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    else:
+        monkeypatch.setenv("GANFORGE_OFFLINE", "1")
     with pytest.raises(GanforgeError) as e:
         load_run("hf:user/tiny-gan@v1")
     message = str(e.value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ganforge.data.files.download import offline
 from ganforge.errors import GanforgeError
 from ganforge.hub.folder import FILES, WEIGHTS, ModelFolder, read_model_folder
 from ganforge.version import __version__
@@ -67,11 +68,14 @@ def download(repo: str, revision: str | None) -> Path:
             allow_patterns=list(FILES),
             library_name="ganforge",
             library_version=__version__,
+            # ganforge's own switch for downloads (data/files/download.py) holds here too.
+            local_files_only=offline(),
         )
     except not_cached:
         raise GanforgeError(
             f"{at} is not in the Hugging Face cache ({cache_folder()}) and the Hub cannot be "
-            f"reached (offline, or HF_HUB_OFFLINE=1): fetch it once with network access, e.g. "
+            "reached (offline, HF_HUB_OFFLINE=1 or GANFORGE_OFFLINE=1): fetch it once with "
+            "network access, e.g. "
             f"`hf download {repo}{f' --revision {revision}' if revision else ''}`, into that cache"
         ) from None
     except errors.RevisionNotFoundError:
