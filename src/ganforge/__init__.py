@@ -21,7 +21,8 @@ importlib.import_module("ganforge.train")
 
 if TYPE_CHECKING:
     from ganforge.config import Config
-    from ganforge.runs import load_run
+    from ganforge.explore.hub_export import save_pretrained
+    from ganforge.runs import from_pretrained, load_run
     from ganforge.tasks import Phase, PhaseLoss, Task, register_task
     from ganforge.train.trainer import Trainer
 
@@ -32,9 +33,11 @@ __all__ = [
     "Task",
     "Trainer",
     "__version__",
+    "from_pretrained",
     "load_config",
     "load_run",
     "register_task",
+    "save_pretrained",
     "train",
 ]
 
@@ -42,6 +45,8 @@ _LAZY = {
     "Config": "ganforge.config",
     "load_config": "ganforge.config",
     "load_run": "ganforge.runs",
+    "from_pretrained": "ganforge.runs",
+    "save_pretrained": "ganforge.explore.hub_export",
     "Trainer": "ganforge.train.trainer",
     "Task": "ganforge.tasks",
     "Phase": "ganforge.tasks",

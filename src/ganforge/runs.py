@@ -7,6 +7,12 @@ task: it reads the run's config, finds its task in the registry, reads the check
 (inference/uses.py): a command asks ``run.require("sample")`` (``translate``, ``encode``, ...)
 and gets the model, or the one error naming the uses this run has. ``run.G``, ``run.num_classes``,
 ``run.class_names`` and ``run.z_dim`` are the ``sample`` use's generator and its classes.
+
+Besides run folders it opens the places of ``ganforge.hub`` the same way: ``pretrained:NAME`` (a
+model shipped in the package), ``hf:USER/NAME[@REVISION]`` (the Hugging Face Hub) and a model
+folder on disk (``config.json`` + ``model.safetensors``). Those hold one network's weights and
+no training state; they are read-only (``run.read_only``): a command that writes beside a run
+writes to its ``--out`` or the working folder instead.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from torch import nn
 
 from ganforge.config import Config, load_run_config
 from ganforge.errors import GanforgeError
+from ganforge.hub.folder import ModelFolder
+from ganforge.hub.places import open_place
 from ganforge.inference.uses import InferenceModel, require_any
 from ganforge.tasks.base import Task
 from ganforge.tasks.registry import task_class
@@ -42,6 +50,21 @@ class LoadedRun:
     images_seen: int
     state: dict[str, Any]
     """The whole checkpoint (D weights, optimizer state, ...) for commands that need more."""
+    place: str | None = None
+    """``pretrained:NAME``, ``hf:...`` or a model folder's path when it is not a run folder."""
+    card: dict[str, Any] | None = None
+    """A model folder's card facts (metrics, protocol, licence, training command), else None."""
+
+    @property
+    def read_only(self) -> bool:
+        """A shipped, downloaded or exported model: nothing is written into its folder."""
+        return self.place is not None
+
+    @property
+    def has_discriminator(self) -> bool:
+        """Whether the checkpoint kept D (model folders ship the generator alone)."""
+        nets = self.state.get("nets", {})
+        return isinstance(nets, dict) and "D" in nets
 
     def require(self, *uses: str, command: str = "this command") -> Any:
         """The model, when it declares any of ``uses``; else one ``MissingUse`` error naming the
@@ -121,8 +144,12 @@ def load_run(
     """Open ``run`` (a run folder or a checkpoint file) with any task's trained model.
 
     ``ema`` picks the EMA weights where the run kept them; ``options`` are the task's own (e.g.
-    ``direction="BtoA"`` for a CycleGAN run's F).
+    ``direction="BtoA"`` for a CycleGAN run's F). ``run`` may also be a place of ``ganforge.hub``
+    (``pretrained:NAME``, ``hf:USER/NAME[@REV]``, a model folder).
     """
+    folder = open_place(run)
+    if folder is not None:
+        return _load_folder(folder, str(run), checkpoint, ema, device, options)
     run_dir, ckpt_path = resolve_checkpoint(run, checkpoint)
     cfg = load_run_config(run_dir)
     cls = task_class(cfg)
@@ -143,4 +170,48 @@ def load_run(
         used_ema=used_ema,
         images_seen=seen,
         state=state,
+    )
+
+
+def from_pretrained(name: str | Path, device: str | torch.device = "cpu") -> LoadedRun:
+    """``pretrained:NAME``, ``hf:USER/NAME[@REVISION]``, a model folder or a run folder, opened
+    for inference with its EMA weights: the ``diffusers``-style name of ``load_run``, paired with
+    ``ganforge.save_pretrained(run, folder)`` (explore/hub_export.py)."""
+    return load_run(name, device=device)
+
+
+def _load_folder(
+    folder: ModelFolder,
+    place: str,
+    checkpoint: str | Path | None,
+    ema: bool,
+    device: str | torch.device,
+    options: dict[str, Any],
+) -> LoadedRun:
+    """A model folder opened as a run: its task opens the one network it holds."""
+    if checkpoint is not None:
+        raise GanforgeError(f"{place} holds one set of weights, not checkpoints: drop --checkpoint")
+    if not ema and folder.ema:
+        raise GanforgeError(
+            f"{place} holds only the EMA generator (the one sampling uses): drop --no-ema"
+        )
+    if folder.task != folder.cfg.model.task:
+        raise GanforgeError(
+            f"{place}/config.json names task {folder.task!r} but its run config trains "
+            f"{folder.cfg.model.task!r}: the file was edited; re-export the model"
+        )
+    cls = task_class(folder.cfg)
+    state = folder.state()
+    model, used_ema = cls.open(folder.cfg, state, ema=ema, device=device, **options)
+    return LoadedRun(
+        run_dir=folder.path,
+        cfg=folder.cfg,
+        checkpoint=folder.path / "model.safetensors",
+        task=cls,
+        model=model,
+        used_ema=used_ema,
+        images_seen=folder.images_seen,
+        state=state,
+        place=place,
+        card=folder.card,
     )

@@ -13,6 +13,7 @@ from ganforge.commands.registry import COMMANDS, register_command
 BUILTIN = (
     "train",
     "presets",
+    "pretrained",
     "tasks",
     "eval",
     "memorization",

@@ -145,6 +145,7 @@ def _note(line: str) -> None:
 def _eval_run(args: argparse.Namespace, options: Any) -> dict[str, Any]:
     """A run of any task, scored by its task's evaluator (``Task.evaluate``)."""
     # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
+    from ganforge.commands.generator_options import beside_run, stem_of
     from ganforge.evaluation import protocol_hash
     from ganforge.runs import load_run
     from ganforge.runtime.device import resolve_device
@@ -171,14 +172,15 @@ def _eval_run(args: argparse.Namespace, options: Any) -> dict[str, Any]:
     protocol.update(run=str(run.run_dir), checkpoint=str(run.checkpoint))
     protocol["images_seen"] = run.images_seen
     protocol["hash"] = protocol_hash(protocol)
-    name = f"eval-{run.checkpoint.stem}-{result.pop('name')}"
+    # A read-only model (pretrained:, hf:, a model folder) is scored into the working folder.
+    name = f"eval-{stem_of(run)}-{result.pop('name')}"
     return {
         "run": str(run.run_dir),
         "checkpoint": run.checkpoint.name,
         "images_seen": run.images_seen,
         "generator": generator.lower(),
         **result,
-        "json": args.json or run.run_dir / "eval" / f"{name}.json",
+        "json": args.json or beside_run(run, "eval") / f"{name}.json",
     }
 
 

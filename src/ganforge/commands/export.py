@@ -4,6 +4,11 @@
     ganforge export runs/<run> --format torchscript --out generator.pt
     ganforge export runs/<run> --format safetensors --out generator.safetensors   # + generator.json
     ganforge export runs/<cyclegan-run> --direction BtoA --out zebra2horse.onnx   # CycleGAN's F
+    ganforge export runs/<run> --format hub --out my-gan/     # a Hugging Face model repo folder
+
+``--format hub`` writes a folder a Hugging Face model repository holds as it is (config.json,
+model.safetensors, README.md model card with the run's ``ganforge eval`` scores, samples.png;
+``explore/hub_export.py``); ``hf:USER/NAME`` and the folder's path open it again.
 
 Noise-to-image runs: inputs ``z`` (batch, z_dim) [and ``y`` (batch,) int64 for conditional runs],
 output ``image`` (batch, C, H, W) in [-1, 1], batch axis dynamic. Image-to-image runs (pix2pix,
@@ -35,10 +40,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_run_options(p, device=False)
     p.add_argument(
         "--format",
-        choices=["onnx", "torchscript", "safetensors"],
-        help="file format (default: from the --out name)",
+        choices=["onnx", "torchscript", "safetensors", "hub"],
+        help="file format (default: from the --out name); hub: a Hugging Face model folder",
     )
-    p.add_argument("--out", required=True, help="e.g. generator.onnx, generator.pt")
+    p.add_argument("--out", required=True, help="e.g. generator.onnx, generator.pt, my-gan/")
+    p.add_argument(
+        "--dtype",
+        choices=["float32", "float16"],
+        default="float32",
+        help="--format hub: the weights' type (float16: half the size)",
+    )
+    p.add_argument(
+        "--license", default="mit", help="--format hub: the model card's licence (default mit)"
+    )
     p.add_argument("--opset", type=int, help="ONNX opset version (default: the exporter's)")
     p.add_argument(
         "--direction",
@@ -85,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     from ganforge.explore import export as E
     from ganforge.explore.outputs import check_output
 
+    if args.format == "hub":
+        return _export_hub(args)
     fmt = E.format_for(args.out, args.format)
     out = check_output(args.out, E.SUFFIXES[fmt])
     model = _open(args)
@@ -96,6 +112,23 @@ def run(args: argparse.Namespace) -> int:
         check = f"; config in {out.with_suffix('.json')}" if fmt == "safetensors" else ""
     weights = "EMA" if model.used_ema else "raw"
     done(f"wrote {out}: {weights} {model.model.describe()} from {model.checkpoint.name}{check}")
+    return 0
+
+
+def _export_hub(args: argparse.Namespace) -> int:
+    """A Hugging Face model folder (explore/hub_export.py)."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
+    from ganforge.explore.hub_export import save_pretrained
+    from ganforge.explore.outputs import check_output_folder
+
+    out = check_output_folder(args.out)
+    model = _open(args)
+    save_pretrained(model, out, dtype=args.dtype, license_=args.license)
+    weights = "EMA" if model.used_ema else "raw"
+    done(
+        f"wrote {out}/: {weights} {model.model.describe()} ({args.dtype}), config.json, "
+        f"README.md, samples.png; upload with `hf upload USER/NAME {out}`"
+    )
     return 0
 
 

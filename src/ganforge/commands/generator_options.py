@@ -8,7 +8,9 @@ image in every command.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from ganforge.errors import GanforgeError
@@ -48,6 +50,21 @@ def open_run(args: argparse.Namespace, device: str | None = None) -> Any:
     run = load_run(args.run, args.checkpoint, ema=not args.no_ema, device=dev)
     run.require("sample", command=f"`ganforge {getattr(args, 'command', None) or 'sample'}`")
     return run
+
+
+def beside_run(run: Any, name: str) -> Path:
+    """Where a command writes ``name`` for ``run`` by default: in the run folder, or, for a
+    read-only model (``pretrained:``, ``hf:``, a model folder), in the working folder."""
+    if run.read_only:
+        return Path(name)
+    return Path(run.run_dir) / name
+
+
+def stem_of(run: Any) -> str:
+    """The checkpoint's name in output file names; a place's own name for a read-only model."""
+    if run.read_only:
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", run.place.strip("/")).strip("-.") or "model"
+    return run.checkpoint.stem
 
 
 def label_of(args: argparse.Namespace, run: Any) -> int | None:

@@ -75,6 +75,14 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in notes:
         print(f"ganforge: warning: {note}", file=sys.stderr)
+    if args.feature_weight > 0 and not loaded.has_discriminator:
+        # A shipped or exported model carries its generator alone (hub/folder.py).
+        print(
+            f"note: {args.run} ships no discriminator: inverting with the pixel loss only "
+            "(--feature-weight 0)",
+            file=sys.stderr,
+        )
+        args.feature_weight = 0.0
     D = loaded.build_discriminator().requires_grad_(False) if args.feature_weight > 0 else None
     result = invert(
         loaded.G,

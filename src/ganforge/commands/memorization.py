@@ -94,6 +94,7 @@ def _heldout(cfg: Any, train_split: str, source: str | None) -> Any:
 def run(args: argparse.Namespace) -> int:
     # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge import evaluation as ev
+    from ganforge.commands.generator_options import beside_run, stem_of
     from ganforge.data import load_data
     from ganforge.images import atomic_write_bytes
     from ganforge.metrics.memorization import memorization_report
@@ -126,6 +127,13 @@ def run(args: argparse.Namespace) -> int:
         except GanforgeError as e:
             raise GanforgeError(f"{e}; or pass --features none for pixel space only") from None
 
+    if run.read_only:
+        # A shipped or downloaded model carries no data: the training set it names must be here.
+        print(
+            f"note: {run.place} was trained on {cfg.source} ({cfg.split} split): memorization "
+            "compares its samples with that training set, which must be available here",
+            file=sys.stderr,
+        )
     train = load_data(cfg, seed=run.cfg.train.seed)  # exactly what the run trained on
     _note(train.report.get("warnings", []))
     train_split = train.report.get("split", cfg.split)
@@ -134,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     test = held.images[sample_indices(len(held), args.n_test, args.seed)]
     labels = ev.sample_labels(args.n, run.num_classes, train.labels, args.seed)
     fake = ev.generate(run.G, args.n, args.seed, args.batch, labels)
-    ckpt = run.checkpoint.stem
+    ckpt = stem_of(run)
     generator = "EMA" if run.used_ema else "raw"
     print(f"{run.run_dir} | {ckpt} | {generator} generator, {run.images_seen:,} images seen")
     print(
@@ -152,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
             "train_features": ref.features,
             "test_features": extractor.extract(test, args.batch)["pool"],
         }
-    out = args.out or run.run_dir / "memorization"
+    out = args.out or beside_run(run, "memorization")
     out.mkdir(parents=True, exist_ok=True)
     report = memorization_report(
         fake, train.images, test, **feats, k_pairs=args.k, png_path=out / f"closest-{ckpt}.png"

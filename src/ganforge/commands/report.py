@@ -23,8 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write a self-contained HTML report of a run (RUN/report.html)",
         description="Write a run's report page. Example: `ganforge report runs/<run>`.",
     )
-    p.add_argument("run", metavar="RUN", help="run folder")
-    p.add_argument("--out", help="where to write the page (default RUN/report.html)")
+    p.add_argument("run", metavar="RUN", help="run folder (or pretrained:NAME, hf:USER/NAME)")
+    p.add_argument(
+        "--out",
+        help="where to write the page (default RUN/report.html; for a read-only model "
+        "./report-NAME.html)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the samples shown (default 0)")
     p.add_argument("--device", default="cpu", help="device for the generator (default cpu)")
     p.set_defaults(func=run)

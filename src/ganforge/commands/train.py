@@ -4,6 +4,12 @@ ganforge train                                   # DCGAN on the embedded Fashion
 ganforge train --preset wgangp-fashion-mnist --set train.images=2e6
 ganforge train --data folder:~/sprites           # a recipe for the folder (data/recipe.py)
 ganforge train --resume runs/<run>               # continues exactly
+ganforge train --data folder:~/sprites --init pretrained:dcgan-fashion-mnist   # fine-tune
+
+``--init RUN|pretrained:NAME|hf:USER/NAME[@REV]`` (``train.init``, train/init.py) starts from that
+model's weights with fresh optimizers; without ``--preset`` the run takes the source's config
+(its architecture, image size and channels, its training settings), with ``--data`` and ``--set``
+on top.
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="parent folder for the run folder (default: runs)")
     p.add_argument("--name", help="run name (default: the preset's)")
     p.add_argument("--resume", metavar="RUN", help="continue RUN from its newest checkpoint")
+    p.add_argument(
+        "--init",
+        metavar="MODEL",
+        help="fine-tune: start from a run's, pretrained:NAME's or hf:USER/NAME's weights (fresh "
+        "optimizers; the architecture must match; without --preset its config is the base)",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in CI logs)")
     p.add_argument("--help-config", action="store_true", help="list every config key and exit")
@@ -67,12 +79,19 @@ def run(args: argparse.Namespace) -> int:
     # --set values are read as YAML; --data, --out and --name are taken as written (YAML would
     # read "folder:" as a mapping). One mapping of dotted keys, later entries winning.
     overrides: dict[str, Any] = dict(parse_override(text) for text in args.overrides)
-    literal = {"data.source": args.data, "out_dir": args.out, "name": args.name}
+    literal = {
+        "data.source": args.data,
+        "out_dir": args.out,
+        "name": args.name,
+        "train.init": args.init,
+    }
     overrides.update({k: v for k, v in literal.items() if v is not None})
     if args.no_progress:
         overrides["runtime.progress"] = False
 
     if args.resume:
+        if args.init:
+            raise GanforgeError("--resume continues a run's own weights: drop --init")
         if args.preset:
             raise GanforgeError("--resume takes the run's own config: drop --preset")
         if args.dry_run:
@@ -82,6 +101,19 @@ def run(args: argparse.Namespace) -> int:
             print(cfg.to_yaml(), end="")
             return 0
         cfg = None
+    elif args.preset is None and args.init:
+        # Fine-tuning: the source's own config (architecture, size, channels) is the base.
+        from ganforge.train.init import open_source
+
+        tree = open_source(args.init).cfg.to_dict()
+        # Where and how the source ran (its folder, threads, device) is not part of the model.
+        tree.pop("runtime", None)
+        tree.pop("out_dir", None)
+        cfg = config_from_dict(apply_overrides(tree, overrides))
+        check_config(cfg)
+        if args.dry_run:
+            print(cfg.to_yaml(), end="")
+            return 0
     elif args.preset is None and args.data and args.data.strip().startswith("folder:"):
         # No preset for a folder: the recipe looks at the images and picks one (data/recipe.py).
         folder = args.data.strip().removeprefix("folder:").strip()

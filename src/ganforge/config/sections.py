@@ -258,6 +258,9 @@ class TrainConfig:
     best_metric: str = ""
     """Value that picks best.safetensors, e.g. fd_fmnist (lower is better) or recall (higher);
     empty: the first value the metrics report."""
+    init: str = ""
+    """Start from a trained model's weights (fine-tuning; fresh optimizers, images from 0): a run
+    folder, pretrained:NAME or hf:USER/NAME[@REV]; the architecture must match. Empty: random."""
     minutes: float | None = None
     """Training-time budget in minutes, kept across resumes (the training clock: setup, the
     final grid and report excluded): at the limit the run ends cleanly, with its last checkpoint,
@@ -282,6 +285,8 @@ class TrainConfig:
         for k in ("log_every", "sample_every", "checkpoint_every"):
             number(getattr(self, k), f"train.{k}", 1, MAX_IMAGES, hint=" (images)")
         number(self.keep_checkpoints, "train.keep_checkpoints", 1, 10**6)
+        if len(self.init) > 1000 or "\0" in self.init:
+            raise GanforgeError("train.init must name a run, pretrained:NAME or hf:USER/NAME")
         number(self.grid_size, "train.grid_size", 1, 1024, hint=" (samples per grid)")
         number(self.eval_every, "train.eval_every", 0, MAX_IMAGES, hint=" (0: off)")
         number(self.eval_n, "train.eval_n", 1, 10**6)

@@ -32,6 +32,7 @@ from ganforge.explore import latents as L
 from ganforge.explore.classes import generate_mixed, one_hot
 from ganforge.explore.interpolate import walk_inputs
 from ganforge.explore.sample import generate
+from ganforge.hub.places import is_place
 from ganforge.images import atomic_write_bytes, make_grid, to_pil, to_uint8
 from ganforge.plots import plot_losses
 from ganforge.runs import load_run
@@ -350,6 +351,8 @@ def _section(name: str, make: Callable[[], str]) -> str:
 def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str:
     """The HTML text of the report of ``run_dir``. A run without a usable checkpoint still gets
     a page (curves, grids, config), with the reason its generator could not be shown."""
+    if is_place(run_dir):
+        return _model_report(str(run_dir), device, seed)
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise GanforgeError(
@@ -395,6 +398,29 @@ def build_report(run_dir: str | Path, device: str = "cpu", seed: int = 0) -> str
     )
 
 
+def _model_report(place: str, device: str, seed: int) -> str:
+    """The page of a model without a run folder (``pretrained:``, ``hf:``, a model folder): no
+    training log exists, so it shows the samples, the card's scores and the config."""
+    run = load_run(place, device=device)
+    run.require("sample", command="`ganforge report`")
+    card = run.card or {}
+    info = {"name": place, "status": "trained model", "images_seen": run.images_seen}
+    facts = {k: v for k, v in card.items() if k in ("metrics", "protocol", "training_command")}
+    parts = [
+        _section("Run", lambda: _header(Path(place), info, run)),
+        _section("Samples", lambda: _samples_section(Path(run.run_dir), run, "", seed)),
+        "<h2>Card</h2><pre>" + html.escape(json.dumps(facts, indent=2)) + "</pre>",
+        "<h2>Config</h2><pre>" + html.escape(run.cfg.to_yaml()) + "</pre>",
+    ]
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(place)} - ganforge report</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(parts)}<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
 def write_report(
     run_dir: str | Path, out: str | Path | None = None, device: str = "cpu", seed: int = 0
 ) -> Path:
@@ -403,7 +429,12 @@ def write_report(
     Safe to call when a run ends: every failure is a GanforgeError (bad folder, unwritable
     output); a part of the page that cannot be drawn becomes a note on the page instead.
     """
-    out = Path(out) if out else Path(run_dir) / "report.html"
+    if out:
+        out = Path(out)
+    elif is_place(run_dir):  # read-only: the page goes to the working folder
+        out = Path(f"report-{re.sub(r'[^A-Za-z0-9._-]+', '-', str(run_dir)).strip('-.')}.html")
+    else:
+        out = Path(run_dir) / "report.html"
     if not out.parent.is_dir():
         raise GanforgeError(f"--out {out}: folder {out.parent} does not exist (create it first)")
     page = build_report(run_dir, device, seed)

@@ -29,6 +29,6 @@ def load_weights(module: nn.Module, weights: dict[str, Any], what: str) -> None:
     except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
         raise GanforgeError(
-            f"the checkpoint's {what} does not match the model its config.yaml describes "
+            f"the checkpoint's {what} does not match the model its config describes "
             f"({first}); was the config edited after training?"
         ) from None

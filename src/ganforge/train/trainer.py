@@ -47,6 +47,8 @@ from ganforge.train import checkpoint as ckpt
 from ganforge.train.cuda_graph import GraphedIterations, graph_problem
 from ganforge.train.ema import EMA
 from ganforge.train.failures import run_failure
+from ganforge.train.init import InitRecord, open_source
+from ganforge.train.init import initialise as init_weights
 from ganforge.train.memory import check_memory
 from ganforge.train.process import start_process
 from ganforge.train.progress import Progress
@@ -75,8 +77,13 @@ class Trainer:
     """
 
     def __init__(
-        self, cfg: Config, run_dir: str | Path | None = None, data: ImageData | None = None
+        self,
+        cfg: Config,
+        run_dir: str | Path | None = None,
+        data: ImageData | None = None,
+        initialise: bool = True,
     ) -> None:
+        """``initialise=False``: skip ``train.init`` (a resumed run loads its own checkpoint)."""
         self.cfg = cfg
         check_config(cfg)  # the task's own checks, before any data is read or folder made
         rt = cfg.runtime
@@ -106,6 +113,16 @@ class Trainer:
         processes = self.launch.local_world_size if self.device.type == "cpu" else 1
         check_memory(task_class(cfg), cfg, self.data, self.device, self.precision, processes)
         self.task = build_task(cfg, self.data, self.device, self.precision)
+        self.init: InitRecord | None = None
+        if cfg.train.init and initialise:  # before the EMA copies: they start from these weights
+            self.init = init_weights(
+                open_source(cfg.train.init), cfg, self.task.nets, self.data.num_classes
+            )
+            if self.init.fresh:
+                self._notes.append(
+                    f"train.init: {cfg.train.init} holds no weights of {', '.join(self.init.fresh)}, "
+                    "which start from scratch"
+                )
         self.steps = Steps(self.task, self.device)  # the phases, their scalers (train/steps.py)
         self.columns = log_columns(self.task)
         if self.launch.distributed:
@@ -204,7 +221,7 @@ class Trainer:
                 f"{run_dir} has no checkpoint to resume from (it stopped before the first one); "
                 "start a new run instead"
             )
-        trainer = cls(cfg, run_dir=run_dir, data=data)
+        trainer = cls(cfg, run_dir=run_dir, data=data, initialise=False)
         trainer.load_checkpoint(found[-1])
         return trainer
 
@@ -222,7 +239,17 @@ class Trainer:
             ema=self.ema,
             scalers=self.scalers,
             evaluation=self.evaluation,
-            meta={"model": self.cfg.to_dict()["model"], "data": data_meta},
+            meta={
+                "model": self.cfg.to_dict()["model"],
+                "data": data_meta,
+                # Where the weights started (train.init); a resumed run knows the source only.
+                **({"init": self.init.to_dict()} if self.init else {}),
+                **(
+                    {"init": {"source": self.cfg.train.init}}
+                    if self.cfg.train.init and not self.init
+                    else {}
+                ),
+            },
         )
 
     def state_dict(self) -> dict[str, Any]:
