@@ -4,7 +4,7 @@
 
 tests/docs/test_tutorial.py executes the notebook at GANFORGE_TUTORIAL_SCALE=tiny and checks that
 it matches this script, so the two never drift apart. A new section is a (markdown, code) pair in
-CELLS; e.g. a pretrained model (``pretrained:``) once that lands, after the latent arithmetic.
+CELLS.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ API, on a CPU, and then uses what it trained:
 2. **DCGAN** (Radford, Metz & Chintala 2016) and its samples;
 3. a **conditional GAN** (Mirza & Osindero 2014): one column per class;
 4. **WGAN-GP** (Gulrajani et al. 2017): the critic's Wasserstein estimate;
-5. a **latent walk** and **latent arithmetic** on the DCGAN (DCGAN sections 6.1 and 6.3.2).
+5. a **latent walk** and **latent arithmetic** on the DCGAN (DCGAN sections 6.1 and 6.3.2);
+6. a **pretrained model** shipped inside ganforge: samples with no training at all.
 
 Each run is capped by a training-time budget (`train.minutes`), so the whole notebook takes about
 ten minutes whatever the CPU; a faster machine trains more images in that time, and the samples
@@ -201,6 +202,21 @@ a, b, c = (latents.latents(7, i, run.z_dim) for i in ([12, 57, 59], [3, 42, 48],
 result = arithmetic.arithmetic(run.G, a, b, c)
 show(result.figure)  # rows: a, b, c (with their means), then the result and its neighbours"""
 
+PRETRAINED_MD = """\
+## 7. A pretrained model: no training
+
+ganforge ships small generators inside the package (`ganforge pretrained` lists them with their
+scores and the commands that trained them). `pretrained:NAME` opens one wherever a run folder is
+accepted, read-only, with no network; `hf:USER/NAME` does the same for a model on the Hugging Face
+Hub. Its card says how it was trained and what it scores. A shipped model is also a starting
+point: `ganforge train --data folder:PATH --init pretrained:NAME` fine-tunes it on your images."""
+
+PRETRAINED = """\
+shipped = ganforge.from_pretrained("pretrained:cgan-fashion-mnist")
+print(shipped.card["summary"] if shipped.card else shipped.place)
+per_class = sample.draw(shipped.G, 40, seed=3, num_classes=shipped.num_classes)
+show(sheet.sheet(per_class, cols=10, class_names=shipped.class_names))"""
+
 NEXT_MD = """\
 ## Where next
 
@@ -227,6 +243,8 @@ CELLS = [
     ("code", WALK),
     ("markdown", ARITHMETIC_MD),
     ("code", ARITHMETIC),
+    ("markdown", PRETRAINED_MD),
+    ("code", PRETRAINED),
     ("markdown", NEXT_MD),
 ]
 """The notebook, in order: (cell type, source)."""

@@ -52,8 +52,10 @@ def test_the_notebook_runs_end_to_end_on_tiny_budgets(tmp_path, monkeypatch):
     client.execute()  # raises CellExecutionError, naming the cell, when one fails
     code = [c for c in nb.cells if c.cell_type == "code"]
     pictures = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in code]
-    # budget, vanilla (losses + grid), DCGAN, cGAN sheet, WGAN-GP (losses + grid), walk, arithmetic
-    assert pictures == [0, 2, 1, 1, 2, 1, 2]
+    # budget, vanilla (losses + grid), DCGAN, cGAN sheet, WGAN-GP (losses + grid), walk,
+    # arithmetic, the shipped conditional model's sheet
+    assert pictures == [0, 2, 1, 1, 2, 1, 2, 1]
+    assert "conditional" in "".join(o.get("text", "") for o in code[-1].outputs)
     runs = sorted(p.name.split("-", 4)[-1] for p in (tmp_path / "runs").iterdir() if p.is_dir())
     assert runs == [
         "cgan-fashion-mnist",
