@@ -8,6 +8,7 @@ docs/architecture.md).
     sections.py   data, model, loss, optimizers, train, runtime
     i2i.py        the image-to-image tasks' section
     inpaint.py    the inpainting task's section
+    text2image.py the text-to-image task's section
     r3gan.py      the modern GAN's section
     autoencoder.py the autoencoder family's section
     augment.py    the discriminator augmentation section
@@ -41,6 +42,7 @@ from ganforge.config.sections import (
     RuntimeConfig,
     TrainConfig,
 )
+from ganforge.config.text2image import Text2ImageConfig
 
 # The built-in families' sections, registered as a plug-in's are (the tasks declare them too:
 # Task.sections), here so that a config file naming them reads without importing the tasks.
@@ -49,6 +51,7 @@ register_section("autoencoder", AutoencoderConfig)
 register_section("i2i", I2IConfig)
 register_section("inpaint", InpaintConfig)
 register_section("r3gan", R3GANConfig)
+register_section("text2image", Text2ImageConfig)
 
 __all__ = [
     "SECTIONS",
@@ -63,6 +66,7 @@ __all__ = [
     "OptimConfig",
     "R3GANConfig",
     "RuntimeConfig",
+    "Text2ImageConfig",
     "TrainConfig",
     "apply_overrides",
     "config_from_dict",

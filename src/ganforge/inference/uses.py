@@ -73,6 +73,11 @@ class InferenceModel(ABC):
         """A few words naming the exported network (``ganforge export``'s message)."""
         return "generator"
 
+    def companion_files(self) -> dict[str, bytes]:
+        """Files an export ships beside the exported graph, by name (a text model's
+        ``tokenizer.json``); none by default."""
+        return {}
+
     def can(self, use: str) -> bool:
         return use in self.uses
 
