@@ -132,6 +132,18 @@ class TextGenerator(InferenceModel):
             ]
         )
 
+    @torch.no_grad()
+    def caption_walk(self, z: Tensor, ids_a: Tensor, ids_b: Tensor, steps: int) -> Tensor:
+        """``steps`` images (S, C, H, W) at latent z (z_dim,) whose condition moves linearly from
+        caption a's to caption b's (ids (L,) each): GAN-INT's interpolation (Reed et al. 2016)."""
+        if steps < 2:
+            raise GanforgeError(f"--steps {steps} must be at least 2 (the two endpoints)")
+        dev = next(self.G.parameters()).device
+        c = self.G.condition(torch.stack([ids_a, ids_b]).to(dev))  # (2, E)
+        t = torch.linspace(0, 1, steps, device=dev)[:, None]
+        cond = (1 - t) * c[0] + t * c[1]  # (S, E)
+        return self.G.G(z.to(dev).expand(steps, -1), cond).float().cpu()
+
     def companion_files(self) -> dict[str, bytes]:
         return {"tokenizer.json": self.tokenizer.to_json().encode("utf-8")}
 
