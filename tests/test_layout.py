@@ -51,6 +51,7 @@ SUPPORT: dict[str, str] = {
     "tiny_runs.py": "session fixtures: tiny trained DCGAN / cGAN / toy runs",
     "tiny_i2i.py": "tiny trained pix2pix / CycleGAN / SRGAN runs",
     "tiny_inpaint.py": "a tiny trained inpainting run",
+    "tiny_text2image.py": "a tiny trained text-to-image run and captioned folders",
     "runtime/ddp_jobs.py": "the jobs tests/runtime/test_distributed.py runs under torchrun",
     "fixtures/make_legacy_runs.py": "writes tests/fixtures/legacy/ (run once, by hand)",
 }
