@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from ganforge.config import load_config
@@ -45,10 +46,16 @@ TINY = {
 COLOURS = {"red": (220, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 220)}
 
 
-def train_tiny_text2image(root: Path, **extra) -> Path:
-    """Train the tiny demo run under ``root``; its folder."""
+def train_tiny_text2image(root: Path, data=None, **extra) -> Path:
+    """Train the tiny demo run under ``root`` (on ``data`` when given); its folder."""
     cfg = load_config("text2image-fashion", {**TINY, **extra, "out_dir": str(root)})
-    return Trainer(cfg).fit().run_dir
+    return Trainer(cfg, data=data).fit().run_dir
+
+
+@pytest.fixture(scope="session")
+def text2image_run(tmp_path_factory) -> Path:
+    """One tiny demo run shared by the task, command and evaluation tests."""
+    return train_tiny_text2image(tmp_path_factory.mktemp("text2image"))
 
 
 def captioned_folder(root: Path, n: int = 24, layout: str = "jsonl", size: int = 20) -> Path:

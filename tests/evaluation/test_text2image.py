@@ -6,11 +6,11 @@ import pytest
 from ganforge.errors import GanforgeError
 from ganforge.evaluation.options import EvalOptions
 from ganforge.runs import load_run
-from tiny_text2image import train_tiny_text2image
+from tiny_text2image import text2image_run  # noqa: F401  (the session's tiny run)
 
 
-def test_eval_scores_agreement_beside_the_blind_baseline(tmp_path):
-    run = load_run(train_tiny_text2image(tmp_path, **{"train.images": 48}))
+def test_eval_scores_agreement_beside_the_blind_baseline(text2image_run):  # noqa: F811
+    run = load_run(text2image_run)
     res = run.task.evaluate(run, EvalOptions(n=200, features="none"), say=lambda s: None)
     m, p = res["metrics"], res["protocol"]
     for k in ("r_precision", "r_precision.blind", "r_precision.real", "agree.label"):

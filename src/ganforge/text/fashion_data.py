@@ -11,6 +11,7 @@ configured size, each with captions written from its class and its measured prop
   pairs): the generator never trains on them, and the evaluation asks for images in that wording
   (``evaluation/text2image.py``).
 
+With ``data.max_images`` only the first N images are captioned (and the thresholds are theirs).
 The per-class thresholds that named the properties are in the data report
 (``caption_thresholds``) and are refitted, identically, when a run is evaluated. The captions
 depend on the images only (a fixed seed), not on the run's seed.
@@ -66,6 +67,8 @@ def _read(argument: str, cfg: DataConfig, seed: int, options: Any) -> ImageData:
             "data.source=fashion-captions is grey: set data.channels=1 (or use captioned:PATH)"
         )
     data = SCHEMES["fashion-mnist"].read("", cfg, seed, options)
+    if 0 < cfg.max_images < len(data):  # what load_data keeps anyway: caption only those
+        data = data.subset(slice(0, cfg.max_images))
     # The properties are measured at the size the model makes, so generated images are judged
     # on the same scale (load_data's own conform is then a no-op).
     data = dataclasses.replace(data, images=conform(data.images, cfg.resolution, 1))
