@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _caption_walk(args: argparse.Namespace, loaded, out, texts: tuple[str, str]) -> int:
     """Frames from one caption to the other at the latent of --from (default sample 0)."""
+    # Deferred: it loads torch, and `ganforge --help` / `ganforge presets` stay instant.
     from ganforge.explore import interpolate as I
     from ganforge.explore import latents as L
     from ganforge.explore.figure import auto_scale
