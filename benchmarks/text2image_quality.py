@@ -13,13 +13,15 @@ captions: what an unconditional model of the same quality scores). fp32 througho
     OPENBLAS_NUM_THREADS=1 nice -n 5 python benchmarks/text2image_quality.py \
         --images 200000 --threads 1 --shared --work /tmp/t2i-bench
     python benchmarks/text2image_quality.py --run /tmp/t2i-bench/<run> --shared   # score a run
+    python benchmarks/text2image_quality.py --run <run> --collect --shared   # gather its evals
     python benchmarks/text2image_quality.py --table
     python benchmarks/text2image_quality.py --images 1600 --n 200 --out /tmp/t.json   # smoke
 
 Progress is counted in images, not minutes: on a CPU shared with other work the images per
 minute fall several-fold (the result says whether the CPU was shared, ``--shared``); the scores
 after N images do not depend on it. ``--run`` scores an existing run's newest checkpoint, e.g.
-one still training.
+one still training; with ``--collect`` it gathers instead the results ``ganforge eval RUN
+--checkpoint C --n N`` wrote in the run's ``eval/`` folder (one per checkpoint), as they are.
 """
 
 from __future__ import annotations
@@ -70,6 +72,15 @@ def score(run_dir: Path, n: int, checkpoint: Path | None = None) -> dict[str, An
     }
 
 
+def collect(run_dir: Path) -> list[dict[str, Any]]:
+    """The text2image results ``ganforge eval`` wrote for the run's checkpoints, by images seen."""
+    found = []
+    for path in sorted((run_dir / "eval").glob("eval-ckpt-*-text2image-*.json")):
+        doc = json.loads(path.read_text())
+        found.append({k: doc[k] for k in ("checkpoint", "images_seen", "metrics", "protocol")})
+    return sorted(found, key=lambda s: s["images_seen"])
+
+
 def table(result: dict[str, Any]) -> str:
     """The recorded scores as markdown rows: one per checkpoint scored."""
     head = (
@@ -99,6 +110,9 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=Path("/tmp/t2i-bench"), help="run folders")
     p.add_argument("--run", type=Path, help="score this run instead of training one")
     p.add_argument("--every", action="store_true", help="score every checkpoint, not the last")
+    p.add_argument(
+        "--collect", action="store_true", help="gather the run's `ganforge eval` results"
+    )
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--table", action="store_true", help="print the recorded result as markdown")
     args = p.parse_args()
@@ -119,7 +133,10 @@ def main() -> None:
         }
         run_dir = Trainer(load_config(PRESET, over)).fit().run_dir
     found = ckpt.list_checkpoints(run_dir / "checkpoints")
-    scores = [score(run_dir, args.n, c) for c in (found if args.every else found[-1:])]
+    if args.collect:
+        scores = collect(run_dir)
+    else:
+        scores = [score(run_dir, args.n, c) for c in (found if args.every else found[-1:])]
     result = {
         "benchmark": "text2image-quality",
         "preset": PRESET,
