@@ -54,6 +54,7 @@ SUPPORT: dict[str, str] = {
     "tiny_i2i.py": "tiny trained pix2pix / CycleGAN / SRGAN runs",
     "tiny_inpaint.py": "a tiny trained inpainting run",
     "tiny_demo.py": "tiny built (untrained) models of every kind the web demo serves",
+    "tiny_text2image.py": "a tiny trained text-to-image run and captioned folders",
     "runtime/ddp_jobs.py": "the jobs tests/runtime/test_distributed.py runs under torchrun",
     "fixtures/make_legacy_runs.py": "writes tests/fixtures/legacy/ (run once, by hand)",
 }

@@ -12,6 +12,7 @@ from ganforge.images import save_png
 from ganforge.metrics.mode_coverage import toy_mode_coverage
 from ganforge.train.trainer import Trainer
 from helpers import random_images, tiny_overrides
+from tiny_text2image import captioned_folder
 
 # Sets that are not on the test machine get random stand-ins of the same shape; their readers
 # are tested in tests/data against files the tests write.
@@ -69,6 +70,12 @@ def _preset_data(name, tmp_path):
         return {}, random_images(128, channels=c, size=r, classes=k)
     if src.startswith("folder:"):
         return {"data.source": f"folder:{_image_folder(tmp_path / 'sprites')}"}, None
+    if cfg.model.task == "text2image":  # one batch of pre-training, then the GAN
+        over = {"text2image.pretrain_images": 32, "data.max_images": 256}
+        if src.startswith("captioned:"):
+            folder = captioned_folder(tmp_path / "captioned", n=64)
+            over.update({"data.source": f"captioned:{folder}", "data.max_images": 0})
+        return over, None
     return {"data.max_images": 256, "data.toy_samples": 2048}, None
 
 

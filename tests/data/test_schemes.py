@@ -32,6 +32,7 @@ def test_the_built_in_schemes_and_their_kinds():
     builtin = [s for n, s in SCHEMES.items() if SCHEMES.owner(n).startswith("ganforge.")]
     assert [s.spelling for s in builtin if s.takes_argument] == [
         "folder:PATH",
+        "captioned:PATH",
         "paired:PATH",
         "unpaired:PATH",
     ]

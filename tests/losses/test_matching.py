@@ -63,3 +63,18 @@ def test_interpolated_embeddings():
     torch.testing.assert_close(interpolate_embeddings(a, b), torch.full((2, 3), 0.5))
     beta = torch.tensor([[0.25], [1.0]])
     torch.testing.assert_close(interpolate_embeddings(a, b, beta)[:, 0], torch.tensor([0.25, 1.0]))
+
+
+def test_cyclic_mismatch_pairs_each_image_with_another_caption():
+    from ganforge.losses.matching import cyclic_mismatch
+
+    gen = torch.Generator().manual_seed(0)
+    image = torch.arange(32)
+    caption = torch.arange(32) % 20  # items i and i + 20 share a caption string
+    partner, valid = cyclic_mismatch([image, caption], gen)
+    assert sorted(partner.tolist()) == list(range(32))  # a permutation ...
+    assert (partner != image).all()  # ... with no fixed point
+    clash = (caption == caption[partner]) | (image == image[partner])
+    assert torch.equal(valid, ~clash) and valid.float().mean() > 0.8
+    p1, _ = cyclic_mismatch([torch.zeros(1, dtype=torch.long)])
+    assert p1.shape == (1,)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 
+from ganforge.atomic import atomic_write_bytes
 from ganforge.commands.generator_options import add_run_options, done
 from ganforge.commands.registry import register_command
 from ganforge.errors import GanforgeError
@@ -110,6 +111,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         E.EXPORTERS[fmt](model, out)
         check = f"; config in {out.with_suffix('.json')}" if fmt == "safetensors" else ""
+    # What the exported graph needs beside it (a text model's tokenizer.json), written after it.
+    companions = model.model.companion_files()
+    for name, data in companions.items():
+        atomic_write_bytes(out.parent / name, data)
+    if companions:
+        check += f"; beside it: {', '.join(companions)}"
     weights = "EMA" if model.used_ema else "raw"
     done(f"wrote {out}: {weights} {model.model.describe()} from {model.checkpoint.name}{check}")
     return 0

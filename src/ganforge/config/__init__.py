@@ -8,6 +8,7 @@ docs/architecture.md).
     sections.py   data, model, loss, optimizers, train, runtime
     i2i.py        the image-to-image tasks' section
     inpaint.py    the inpainting task's section
+    text2image.py the text-to-image task's section
     r3gan.py      the modern GAN's section
     fastgan.py    the FastGAN recipe's section
     projected.py  the projected discriminator's section (any noise-to-image family)
@@ -45,6 +46,7 @@ from ganforge.config.sections import (
     RuntimeConfig,
     TrainConfig,
 )
+from ganforge.config.text2image import Text2ImageConfig
 
 # The built-in families' sections, registered as a plug-in's are (the tasks declare them too:
 # Task.sections), here so that a config file naming them reads without importing the tasks.
@@ -55,6 +57,7 @@ register_section("i2i", I2IConfig)
 register_section("inpaint", InpaintConfig)
 register_section("projected", ProjectedConfig)
 register_section("r3gan", R3GANConfig)
+register_section("text2image", Text2ImageConfig)
 
 __all__ = [
     "SECTIONS",
@@ -71,6 +74,7 @@ __all__ = [
     "ProjectedConfig",
     "R3GANConfig",
     "RuntimeConfig",
+    "Text2ImageConfig",
     "TrainConfig",
     "apply_overrides",
     "config_from_dict",

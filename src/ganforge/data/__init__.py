@@ -9,6 +9,7 @@ fields). The built-in schemes, registered by their readers when this package is 
                         (their readers idx.py, cifar.py)
         stacked.py      stacked-fashion-mnist: 1,000 modes from three items
         folder.py       folder:PATH, any image folder, cleaned and cached
+        captioned.py    captioned:PATH, images with captions (metadata.jsonl or sidecar .txt)
         toy.py          toy-ring, toy-grid: 2-D Gaussian mixtures
     i2i/            two-domain data for the translation tasks
         schemes.py      paired:PATH, unpaired:PATH, the offline demos (edges2fashion,
@@ -36,6 +37,7 @@ READERS = (
     "sources.sets",
     "sources.stacked",
     "sources.folder",
+    "sources.captioned",
     "sources.toy",
     "i2i.schemes",
 )

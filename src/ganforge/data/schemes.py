@@ -3,7 +3,7 @@ fill alike.
 
 A scheme is a name (``fashion-mnist``, ``cifar10``, ``toy-ring``, a pix2pix set such as
 ``facades``) or a prefix that takes an argument (``folder:PATH``, ``paired:PATH``,
-``unpaired:PATH``, later ``captioned:PATH``), the reader that turns it into a record
+``unpaired:PATH``, ``captioned:PATH``), the reader that turns it into a record
 (``ImageData`` or a subclass, data/dataset.py), and the **kind** of record it yields:
 
     images    ImageData of uint8 images (most schemes)

@@ -63,8 +63,14 @@ def save_npz(path: str | Path, **arrays: np.ndarray) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def save_png_folder(folder: str | Path, images: np.ndarray, names: Sequence[str]) -> None:
-    """(N, H, W, C) uint8 -> ``folder/<name>.png``; the folder appears only when complete."""
+def save_png_folder(
+    folder: str | Path,
+    images: np.ndarray,
+    names: Sequence[str],
+    extra: dict[str, bytes] | None = None,
+) -> None:
+    """(N, H, W, C) uint8 -> ``folder/<name>.png`` (and the ``extra`` files by name, e.g. the
+    captions the samples followed); the folder appears only when complete."""
     folder = Path(folder)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".tmp-{folder.name}-"))
     tmp.chmod(
@@ -73,6 +79,8 @@ def save_png_folder(folder: str | Path, images: np.ndarray, names: Sequence[str]
     try:
         for image, name in zip(images, names):  # one file per image: the output is the loop
             save_png(tmp / f"{name}.png", image)
+        for name, data in (extra or {}).items():
+            (tmp / name).write_bytes(data)
         if folder.is_dir():
             folder.rmdir()  # checked empty by check_output_folder
         os.replace(tmp, folder)

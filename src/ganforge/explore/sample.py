@@ -37,6 +37,8 @@ class Samples:
     images: Tensor
     """(N, C, H, W) float in [-1, 1] on the CPU, or (N, 2) points for toy generators."""
     seed: int
+    text: list[str] | None = None
+    """(N,) the caption of each sample, for a text-to-image run (``y`` then holds token ids)."""
 
 
 def model_device(G: nn.Module) -> torch.device:
@@ -65,8 +67,10 @@ def draw(
     num_classes: int = 0,
     label: int | None = None,
     batch_size: int = 256,
+    condition: Tensor | None = None,
 ) -> Samples:
-    """Samples ``start .. start+n-1`` of ``seed``."""
+    """Samples ``start .. start+n-1`` of ``seed``. ``condition`` (n, ...): what G takes beside z
+    for each sample when it is not a class label (a text-to-image run's token ids)."""
     if n < 1:
         raise GanforgeError(f"--n {n} must be at least 1")
     if start < 0:
@@ -76,7 +80,7 @@ def draw(
     L.check_index(start + n - 1, "--start + --n - 1 (the last sample index)")
     index = torch.arange(start, start + n)
     z = L.latents(seed, index, int(G.z_dim), truncation)  # (N, z_dim)
-    y = L.labels(index, num_classes, label)
+    y = L.labels(index, num_classes, label) if condition is None else condition
     return Samples(index, z, y, generate(G, z, y, batch_size), seed)
 
 
@@ -115,9 +119,15 @@ def save(samples: Samples, out: str | Path) -> Path:
             y=(samples.y if samples.y is not None else no_labels).numpy(),
             index=samples.index.numpy(),
             seed=np.int64(samples.seed),
+            **({"text": np.array(samples.text)} if samples.text is not None else {}),
         )
     else:
         width = max(6, len(str(int(samples.index.max()))))
         names = [f"{int(i):0{width}d}" for i in samples.index]
-        outputs.save_png_folder(out, to_uint8(samples.images).permute(0, 2, 3, 1).numpy(), names)
+        extra = None
+        if samples.text is not None:  # which caption each file followed
+            lines = "".join(f"{n}.png\t{t}\n" for n, t in zip(names, samples.text))
+            extra = {"captions.tsv": lines.encode("utf-8")}
+        pixels = to_uint8(samples.images).permute(0, 2, 3, 1).numpy()
+        outputs.save_png_folder(out, pixels, names, extra)
     return out

@@ -110,6 +110,11 @@ class InferenceModel(ABC):
         (``size``: (H, W) the model needs, None for any); empty by default."""
         return {}
 
+    def companion_files(self) -> dict[str, bytes]:
+        """Files an export ships beside the exported graph, by name (a text model's
+        ``tokenizer.json``); none by default."""
+        return {}
+
     def can(self, use: str) -> bool:
         return use in self.uses
 

@@ -87,6 +87,37 @@ def mismatch_indices(
     return torch.tensor(partner), torch.tensor(valid)
 
 
+def cyclic_mismatch(
+    keys: Sequence[Tensor], generator: torch.Generator | None = None
+) -> tuple[Tensor, Tensor]:
+    """The batched twin of :func:`mismatch_indices`, for the training loop: no Python per item.
+
+    A random single-cycle derangement (item ``order[t]`` takes the caption of ``order[t + 1]``),
+    and ``valid`` (B,) bool where the pairing clashes on no key (same image, same caption text);
+    invalid pairs are left out of the mismatch term instead of repaired by swaps. With distinct
+    images in a batch (an image sampler) only repeated caption strings clash, which is rare.
+    Returns (partner (B,) int64, valid (B,) bool) on the keys' device.
+    """
+    if not keys:
+        raise ValueError("give at least one key, e.g. the image ids")
+    n = len(keys[0])
+    if any(len(k) != n for k in keys):
+        raise ValueError("every key needs one entry per item")
+    device = keys[0].device
+    if n < 2:
+        return torch.zeros(n, dtype=torch.long, device=device), torch.zeros(
+            n, dtype=torch.bool, device=device
+        )
+    order = torch.randperm(n, generator=generator, device=generator.device if generator else "cpu")
+    order = order.to(device)
+    partner = torch.empty(n, dtype=torch.long, device=device)
+    partner[order] = order.roll(-1)  # (B,): a single cycle, so no item keeps its own caption
+    valid = torch.ones(n, dtype=torch.bool, device=device)
+    for k in keys:
+        valid &= k != k[partner]
+    return partner, valid
+
+
 def interpolate_embeddings(a: Tensor, b: Tensor, beta: float | Tensor = 0.5) -> Tensor:
     """GAN-INT: beta a + (1 - beta) b, for (B, E) sentence embeddings; ``beta`` a number or a
     (B, 1) tensor (e.g. drawn from U[0, 1] for a spread of mixtures)."""

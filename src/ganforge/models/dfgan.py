@@ -116,7 +116,7 @@ class DFGANGenerator(nn.Module):
 
     def forward(self, z: Tensor, sentence: Tensor) -> Tensor:
         y = torch.cat([z, sentence], dim=1)  # (B, z_dim + cond_dim)
-        h = self.linear(z).view(len(z), -1, 4, 4)  # (B, 8w, 4, 4)
+        h = self.linear(z).unflatten(1, (-1, 4, 4))  # (B, 8w, 4, 4); no len(z): export keeps B
         for block in self.blocks:
             h = block(h, y)  # 8, 16, ... size
         return torch.tanh(self.to_image(F.leaky_relu(h, 0.2)))

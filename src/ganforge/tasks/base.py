@@ -181,6 +181,11 @@ class Task(ABC):
     def load_extra_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
         """Inverse of ``extra_state``; ``state`` comes from a file: check what you read."""
 
+    def run_files(self) -> dict[str, bytes]:
+        """Files the task writes into its run folder beside config.yaml, by name, when the run
+        starts or resumes (e.g. a text model's ``tokenizer.json``); none by default."""
+        return {}
+
     def hyperparameters(self, images_seen: int) -> dict[str, Any] | None:
         """Settings that follow a schedule of images seen, which the Trainer applies before each
         iteration: ``{"lr": {optimizer: value}, "betas": {optimizer: (beta1, beta2)},

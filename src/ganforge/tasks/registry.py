@@ -11,6 +11,8 @@ plug-ins defined outside ganforge.
     inpaint   InpaintTask (inpaint.py): fill the missing pixels of an image, gated or partial conv
     autoencoder  AutoencoderTask (autoencoder.py): the tutorial's and the DCGAN paper's
               (denoising) autoencoders; their runs ``encode`` (``ganforge dedup``)
+    text2image  Text2ImageTask (text2image.py): a caption -> an image, DF-GAN on a sentence
+              encoder pre-trained contrastively (DAMSM); its runs ``text`` and ``sample``
 
 Everything that depends on the task asks here: config validation (``check_config``), the data
 readers (``load_data``), the Trainer (``build_task``), the run loader and the evaluator
@@ -39,6 +41,7 @@ from ganforge.tasks.i2i.pix2pix import Pix2PixTask
 from ganforge.tasks.i2i.srgan import SRGANTask
 from ganforge.tasks.inpaint import InpaintTask
 from ganforge.tasks.r3gan import R3GANTask
+from ganforge.tasks.text2image import Text2ImageTask
 
 TASKS: Registry[type[Task]] = Registry("task")
 """``model.task`` name -> its Task class."""
@@ -75,6 +78,7 @@ for _name, _cls in {
     "fastgan": FastGANTask,
     "inpaint": InpaintTask,
     "autoencoder": AutoencoderTask,
+    "text2image": Text2ImageTask,
 }.items():
     register_task(_name)(_cls)
 

@@ -34,6 +34,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganforge.atomic import atomic_write_bytes
 from ganforge.config import Config, load_run_config
 from ganforge.data.dataset import ImageData
 from ganforge.errors import GanforgeError, environment_error
@@ -289,6 +290,9 @@ class Trainer:
     def _first_files(self) -> None:
         data_report = self.data.report
         self.folder.prepare(self.cfg.to_yaml(), data_report, self.columns, self.images_seen)
+        if self.is_main:
+            for name, content in self.task.run_files().items():  # e.g. a tokenizer.json
+                atomic_write_bytes(self.run_dir / name, content)
         if self.evaluation is not None and self.is_main:
             self.evaluation.prepare(self.run_dir, self.images_seen)
         if self.images_seen == 0:
