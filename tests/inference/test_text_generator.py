@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ganforge.errors import GanforgeError
+from ganforge.images import to_uint8
 from ganforge.inference.text_generator import TextGenerator, TextToImage
 from ganforge.models.dfgan import DFGANGenerator
 from ganforge.text.encoder import SentenceEncoder
@@ -45,3 +46,24 @@ def test_export_spec_takes_token_ids_and_ships_the_tokenizer():
     ep = torch.export.export(spec.module, spec.example, dynamic_shapes=spec.dynamic_shapes)
     probe = spec.probes[1]
     assert torch.allclose(ep.module()(*probe), spec.module(*probe), atol=1e-5)
+
+
+def test_infer_by_name_follows_the_caption_and_says_what_its_inputs_need():
+    """The web demo's path: ``infer("text", ...)`` is ``generate`` on the encoded captions, one
+    caption standing for all N, as uint8 images."""
+    m = _model()
+    z = torch.randn(3, 8)
+    one = m.infer("text", {"z": z, "text": ["a dark coat"]})
+    ids, _ = m.encode_text(["a dark coat"] * 3)
+    expected = ((m.generate(z, ids).clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    assert one.dtype == torch.uint8 and one.shape == (3, 1, 8, 8)
+    assert (one.int() - expected.int()).abs().max() <= 1
+    other = m.infer("sample", {"z": z, "text": ["a light bag", "a dark coat", "a light bag"]})
+    ids = m.encode_text(["a light bag", "a dark coat", "a light bag"])[0]
+    assert torch.equal(other, to_uint8(m.generate(z, ids)))
+    assert m.input_info("z") == {"dim": 8}
+    assert m.input_info("text")["examples"] == ["a dark coat", "a light bag"]
+    with pytest.raises(GanforgeError, match="2 captions for 3 latents"):
+        m.infer("text", {"z": z, "text": ["a", "b"]})
+    with pytest.raises(GanforgeError, match="missing: text"):
+        m.infer("text", {"z": z})

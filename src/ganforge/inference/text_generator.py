@@ -25,8 +25,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganforge.errors import GanforgeError
+from ganforge.images import to_uint8
 from ganforge.inference.export_spec import ExportSpec
-from ganforge.inference.uses import InferenceModel
+from ganforge.inference.uses import InferenceModel, check_call
 from ganforge.text.tokenizer import Encoding, WordTokenizer
 
 MAX_PROMPT_CHARS = 2000
@@ -131,6 +132,27 @@ class TextGenerator(InferenceModel):
                 for i in range(0, len(z), batch_size)
             ]
         )
+
+    def infer(self, use: str, inputs: dict[str, Any]) -> Tensor:
+        """``text`` / ``sample``: z (N, z_dim) and N captions (one caption is used for all N) ->
+        uint8 (N, C, H, W) images. Unknown words read as ``[UNK]``, as in ``sample --text``."""
+        check_call(self, use, inputs)
+        z, captions = inputs["z"], list(inputs["text"])
+        if len(captions) == 1:
+            captions *= len(z)
+        if len(captions) != len(z):
+            raise GanforgeError(
+                f"{len(captions)} captions for {len(z)} latents: give 1 or {len(z)}"
+            )
+        ids, _ = self.encode_text(captions)
+        return to_uint8(self.generate(z, ids))
+
+    def input_info(self, name: str) -> dict[str, Any]:
+        if name == "z":
+            return {"dim": self.z_dim}
+        if name == "text":
+            return {"examples": list(self.example_captions[:8])}
+        return {}
 
     @torch.no_grad()
     def caption_walk(self, z: Tensor, ids_a: Tensor, ids_b: Tensor, steps: int) -> Tensor:
