@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ganforge.atomic import atomic_write_bytes
-from ganforge.explore.hub_export import save_pretrained
+from ganforge.explore.hub_export import protocol_facts, save_pretrained
 from ganforge.hub import card as C
 from ganforge.hub.folder import CARD, CONFIG, FILES, config_bytes
 from ganforge.hub.pretrained import INDEX, sha256_of
@@ -62,17 +62,6 @@ def pack(
         folder = save_pretrained(run, Path(tmp) / name, dtype="float16")
         result = score(folder)
         tree = json.loads((folder / CONFIG).read_text())
-        protocol = result["protocol"]
-        keep = (
-            "hash",
-            "extractor",
-            "weights_sha256",
-            "n_fake",
-            "n_real",
-            "dataset",
-            "split",
-            "seed",
-        )
         tree["card"] = {
             "summary": recipe["summary"],
             "license": "mit",
@@ -88,7 +77,7 @@ def pack(
             "metrics": {k: v for k, v in result["metrics"].items() if isinstance(v, (int, float))},
             "eval_command": f"ganforge eval pretrained:{name} --n 10000 --metrics fd,kid,pr,modes "
             "--features fmnist",
-            "protocol": {k: protocol[k] for k in keep if k in protocol},
+            "protocol": protocol_facts(result["protocol"]),
             "notes": recipe.get("notes", []),
         }
         (folder / CONFIG).write_bytes(config_bytes(tree))

@@ -76,19 +76,17 @@ def card_facts(run: LoadedRun, license_: str) -> dict[str, Any]:
         facts["metrics"] = {
             k: v for k, v in result["metrics"].items() if isinstance(v, (int, float, str))
         }
-        protocol = result["protocol"]
-        keep = (
-            "hash",
-            "extractor",
-            "weights_sha256",
-            "n_fake",
-            "n_real",
-            "dataset",
-            "split",
-            "seed",
-        )
-        facts["protocol"] = {k: protocol[k] for k in keep if k in protocol}
+        facts["protocol"] = protocol_facts(result["protocol"])
     return facts
+
+
+PROTOCOL_KEYS = ("hash", "extractor", "weights_sha256", "n_fake", "n_real", "dataset", "split")
+"""What a model card keeps of an evaluation's protocol (with its seed): enough to name it."""
+
+
+def protocol_facts(protocol: dict[str, Any]) -> dict[str, Any]:
+    """The card's part of an evaluation protocol (``PROTOCOL_KEYS`` and the seed)."""
+    return {k: protocol[k] for k in (*PROTOCOL_KEYS, "seed") if k in protocol}
 
 
 def _grid_png(run: LoadedRun) -> bytes:

@@ -290,3 +290,12 @@ class Task(ABC):
     def replayed(self) -> None:  # noqa: B027 (optional hook: most tasks keep no counters)
         """After each CUDA-graph replay: advance the host-side counters that the captured Python
         code advanced only once, at capture time."""
+
+
+def refuse_options(options: dict[str, Any], why: str) -> None:
+    """Refuse in one line a task-specific option ``Task.open`` was given but cannot use: the
+    first one, spelled as its command-line flag, then ``why`` (e.g. "does not apply to an
+    inpainting run: leave it out")."""
+    if options:
+        flag = "--" + next(iter(options)).replace("_", "-")
+        raise GanforgeError(f"{flag} {why}")

@@ -71,7 +71,7 @@ from ganforge.models.spectral_norm import power_iteration_, spectral_layers
 from ganforge.plots import plot_toy
 from ganforge.runtime.compiled import compile_modules
 from ganforge.runtime.distributed import Shard, all_reduce_sum_in_place
-from ganforge.tasks.base import PhaseLoss
+from ganforge.tasks.base import PhaseLoss, refuse_options
 from ganforge.tasks.optim import make_optimizer
 from ganforge.tasks.two_player import TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
@@ -435,12 +435,11 @@ class GANTask(TwoPlayerTask):
         device: str | torch.device = "cpu",
         **options: Any,
     ) -> tuple[NoiseGenerator, bool]:
-        if options:
-            flag = "--" + next(iter(options)).replace("_", "-")
-            raise GanforgeError(
-                f"{flag} is for image-to-image runs (pix2pix, CycleGAN, SRGAN); this "
-                f"{cfg.model.task} run draws from noise: leave it out"
-            )
+        refuse_options(
+            options,
+            "is for image-to-image runs (pix2pix, CycleGAN, SRGAN); this "
+            f"{cfg.model.task} run draws from noise: leave it out",
+        )
         num_classes, names = _classes_of(state)
         G = cls.generator_for(cfg, num_classes)
         weights, used_ema = pick_weights(state, "G", ema)

@@ -60,7 +60,7 @@ from ganforge.models.inpainting_discriminators import (
     GlobalLocalDiscriminator,
     SNPatchDiscriminator,
 )
-from ganforge.tasks.base import PhaseLoss
+from ganforge.tasks.base import PhaseLoss, refuse_options
 from ganforge.tasks.optim import make_optimizer
 from ganforge.tasks.two_player import TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
@@ -309,9 +309,7 @@ class InpaintTask(TwoPlayerTask):
         device: str | torch.device = "cpu",
         **options: Any,
     ) -> tuple[Inpainter, bool]:
-        if options:
-            flag = "--" + next(iter(options)).replace("_", "-")
-            raise GanforgeError(f"{flag} does not apply to an inpainting run: leave it out")
+        refuse_options(options, "does not apply to an inpainting run: leave it out")
         weights, used_ema = pick_weights(state, "G", ema)
         net = generator_for(cfg)
         load_weights(net, weights, "inpainting generator G")

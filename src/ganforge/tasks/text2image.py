@@ -60,7 +60,7 @@ from ganforge.losses.magp import matching_aware_gp
 from ganforge.losses.matching import cyclic_mismatch, interpolate_embeddings, matching_aware_d_loss
 from ganforge.models.conditioning_augmentation import ConditioningAugmentation
 from ganforge.models.dfgan import DFGANDiscriminator, DFGANGenerator
-from ganforge.tasks.base import Panels, Phase, PhaseLoss
+from ganforge.tasks.base import Panels, Phase, PhaseLoss, refuse_options
 from ganforge.tasks.optim import make_optimizer
 from ganforge.tasks.two_player import GAN_COLUMNS, GAN_PANELS, TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
@@ -412,9 +412,7 @@ class Text2ImageTask(TwoPlayerTask):
         device: str | torch.device = "cpu",
         **options: Any,
     ) -> tuple[TextGenerator, bool]:
-        if options:
-            flag = "--" + next(iter(options)).replace("_", "-")
-            raise GanforgeError(f"{flag} does not apply to a text2image run: leave it out")
+        refuse_options(options, "does not apply to a text2image run: leave it out")
         saved = state.get("task") if isinstance(state.get("task"), dict) else {}
         text_json, examples = saved.get("tokenizer"), saved.get("examples")
         if not isinstance(text_json, str) or not isinstance(examples, list):

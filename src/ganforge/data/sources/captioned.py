@@ -34,9 +34,8 @@ from typing import Any
 
 from ganforge.config import DataConfig
 from ganforge.data.dataset import ImageData
-from ganforge.data.files.download import cache_dir
 from ganforge.data.schemes import register_scheme
-from ganforge.data.sources.folder import MAX_LISTED, load_folder
+from ganforge.data.sources.folder import MAX_LISTED, read_folder
 from ganforge.errors import GanforgeError
 
 METADATA = "metadata.jsonl"
@@ -210,17 +209,7 @@ def load_captioned(root: str | Path, cfg: DataConfig, options: Any) -> ImageData
         )
     metadata = (root / METADATA).is_file()
     captions, empty = read_metadata(root) if metadata else ({}, [])  # checked before decoding
-    data = load_folder(
-        root,
-        cfg.resolution,
-        cfg.channels,
-        cfg.background,
-        limit=cfg.max_images,
-        cache_dir=cache_dir(cfg),
-        max_pixels=cfg.max_pixels,
-        exclude=options.get("exclude"),
-    )
-    data.report.update(origin="captioned", split="all", paths=[data.report.pop("path")])
+    data = read_folder(str(root), cfg, 0, options, origin="captioned")  # seed: unused there
     if not metadata:
         captions, empty = read_sidecars(root, data.item_ids())
     out = attach_captions(data, captions, METADATA if metadata else "sidecar .txt", root)

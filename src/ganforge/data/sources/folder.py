@@ -508,7 +508,10 @@ def load_folder(
     return data
 
 
-def _read(argument: str, cfg: DataConfig, seed: int, options: Any) -> ImageData:
+def read_folder(
+    argument: str, cfg: DataConfig, seed: int, options: Any, origin: str = "folder"
+) -> ImageData:
+    """The ``folder:`` scheme's reader (``origin`` names the scheme in data_report.json)."""
     data = load_folder(
         argument,
         cfg.resolution,
@@ -519,13 +522,13 @@ def _read(argument: str, cfg: DataConfig, seed: int, options: Any) -> ImageData:
         max_pixels=cfg.max_pixels,
         exclude=options.get("exclude"),
     )
-    data.report.update(origin="folder", split="all", paths=[data.report.pop("path")])
+    data.report.update(origin=origin, split="all", paths=[data.report.pop("path")])
     return data
 
 
 register_scheme(
     "folder",
-    _read,
+    read_folder,
     takes_argument=True,
     doc="any image folder, recursive; class sub-folders become labels",
 )
