@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -58,6 +57,7 @@ from ganforge.metrics.near_duplicates import (
 from ganforge.runs import load_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import cpu_info, cpu_name  # noqa: E402
 from dedup_prototype import (  # noqa: E402  (the prototype's planting and scoring, reused)
     KINDS,
     components,
@@ -66,19 +66,6 @@ from dedup_prototype import (  # noqa: E402  (the prototype's planting and scori
     plant,
     score,
 )
-
-
-def cpu_info() -> dict[str, Any]:
-    model, flags = platform.processor() or platform.machine(), ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and ":" in line:
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and ":" in line:
-                flags = line.split(":", 1)[1]
-    except OSError:
-        pass
-    return {"model": model, "avx512_bf16": "avx512_bf16" in flags.split()}
 
 
 def f1(row: dict[str, Any]) -> float:
@@ -212,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
         },
         "machine": {
-            "cpu": cpu_info(),
+            "cpu": {"model": cpu_name(), "avx512_bf16": cpu_info()["cpu_bf16_native"]},
             "threads": args.threads,
             "torch": torch.__version__,
             "load_average_1min": {"start": load_before[0], "end": os.getloadavg()[0]},

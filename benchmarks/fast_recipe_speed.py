@@ -32,8 +32,6 @@ import argparse
 import copy
 import datetime
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -42,6 +40,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from _machine import cpu_info  # benchmarks/ is on sys.path
 from ganforge.augment import diff_augment
 from ganforge.config import Config, DataConfig, ModelConfig
 from ganforge.losses.adversarial import d_bce, d_hinge, g_hinge, g_nonsaturating
@@ -85,19 +84,6 @@ SETTINGS: dict[str, tuple[str, str, str, str]] = {
         "hinge",
     ),
 }
-
-
-def cpu_info() -> dict:
-    """The CPU model and whether it computes bf16 natively (quality.py's, copied so that this
-    script imports only the layers it measures)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name") and model in ("", platform.machine()):
-            model = line.split(":", 1)[1].strip()
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-    bf16 = bool({"avx512_bf16", "amx_bf16"} & flags)
-    return {"cpu": model, "cpu_bf16_native": bf16, "cpu_count": os.cpu_count()}
 
 
 class EMA:

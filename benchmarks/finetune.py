@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from _machine import cpu_info  # benchmarks/ is on sys.path when this runs as a script
 from ganforge.images import atomic_write_bytes
 from ganforge.version import __version__
-from quality import cpu_info  # benchmarks/ is on sys.path when this runs as a script
 
 RESULTS = Path(__file__).parent / "results" / "finetune-cpu.json"
 EMOJI = Path("/tmp/emoji/package/img/google/64")

@@ -53,6 +53,7 @@ from typing import Any
 
 import torch
 
+from _machine import cpu_info  # benchmarks/ is on sys.path
 from ganforge.cli import main as ganforge_main
 from ganforge.config import load_config, parse_override
 from ganforge.evaluation import generate, load_real, protocol_hash, reference_for, score_generator
@@ -60,7 +61,7 @@ from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.metrics.features import load_extractor
 from ganforge.train.trainer import Trainer
 from ganforge.version import __version__
-from quality import cpu_info, score, textbook_snapshots  # benchmarks/ is on sys.path
+from quality import score, textbook_snapshots
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "folder-race-cpu.json"
@@ -305,30 +306,38 @@ def save_row(path: Path, row: dict[str, Any], protocol: dict[str, Any]) -> None:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """Markdown: the emoji rows, then the Fashion-MNIST ones."""
+    """Markdown: the emoji rows, then the Fashion-MNIST ones, each with the day it ran, and the
+    machines they ran on (the parts may run in different sessions: compare rows of one machine)."""
     out = [
         "| train images | setup | minutes | images seen | KID-Lite1 x1e3 | precision | recall "
-        "| near copies |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| near copies | date |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in (r for r in rows if r["part"] == "emoji"):
         copies = r["nn_copy"]["near_copies"]
         out.append(
             f"| {r['train_images']:,} | {r['preset']} | {r['minutes']:g} | {r['images']:,} "
             f"| {1e3 * r['kid_lite1']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} "
-            f"| {copies} |"
+            f"| {copies} | {r['date']} |"
         )
     out += [
         "",
-        "| part | setup | minutes | images seen | FD-FMNIST | precision | recall |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| part | setup | minutes | images seen | FD-FMNIST | precision | recall | date |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in (r for r in rows if r["part"] != "emoji"):
         out.append(
             f"| {r['part']} | {r['setup']} | {r['minutes']:g} | {r['images']:,} "
-            f"| {r['fd_fmnist']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} |"
+            f"| {r['fd_fmnist']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {r['date']} |"
         )
-    return "\n".join(out)
+    machines = sorted(
+        {
+            f"{r.get('cpu')}, {r.get('cpu_count')} cores, {r.get('threads')} threads, "
+            f"{r.get('precision_dtype', 'fp32')}, bf16 native: {r.get('cpu_bf16_native')}"
+            for r in rows
+        }
+    )
+    return "\n".join(out + [""] + [f"Machine: {m}" for m in machines])
 
 
 def summarise(path: Path, evidence: Path) -> dict[str, Any]:
@@ -337,6 +346,11 @@ def summarise(path: Path, evidence: Path) -> dict[str, Any]:
     at = [r for r in rows if r["minutes"] == RANK_AT]
     if not at:
         sys.exit(f"{path} has no emoji rows at {RANK_AT} min yet: run the emoji part first")
+    done = {(r["subset"], r["setup"]) for r in at}
+    missing = [f"emoji/{sub}/{setup}" for sub in ("full", str(SUBSET)) for setup in SETUPS]
+    missing = [m for m in missing if tuple(m.split("/")[1:]) not in done]
+    if missing:  # a ranking without every setup would crown whichever ran first
+        sys.exit(f"no {RANK_AT}-min rows yet for {', '.join(missing)}: run them (--only) first")
     by_size = []
     for size in sorted({r["train_images"] for r in at}):
         ranked = sorted((r for r in at if r["train_images"] == size), key=lambda r: r["kid_lite1"])

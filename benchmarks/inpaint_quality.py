@@ -32,7 +32,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from typing import Any
 
 import torch
 
+from _machine import cpu_name  # benchmarks/ is on sys.path
 from ganforge.config import load_config
 from ganforge.evaluation import EvalOptions, jsonable, protocol_hash
 from ganforge.evaluation.inpainting import table
@@ -52,17 +52,6 @@ from ganforge.version import __version__
 RESULTS = Path(__file__).parent / "results" / "inpaint-quality-cpu.json"
 PRESET = "inpaint-fashion"
 SHOWN = ("hole_psnr", "box_ssim", "fd")
-
-
-def cpu_name() -> str:
-    """The CPU's model name (Linux), else what platform says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def train_and_score(args: argparse.Namespace) -> dict[str, Any]:

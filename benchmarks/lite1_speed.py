@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from _machine import cpu_info, cpu_name  # benchmarks/ is on sys.path
 from ganforge.metrics.features import load_extractor
 from ganforge.metrics.fid import frechet_distance_from_features
 from ganforge.metrics.kid import kid
@@ -45,19 +45,6 @@ def timed(fn):
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
-
-
-def cpu_info() -> dict[str, object]:
-    model, flags = platform.processor() or platform.machine(), ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and ":" in line:
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and ":" in line:
-                flags = line.split(":", 1)[1]
-    except OSError:
-        pass
-    return {"model": model, "avx512_bf16": "avx512_bf16" in flags.split()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result = {
         "command": "python benchmarks/lite1_speed.py " + " ".join(argv or sys.argv[1:]),
-        "cpu": cpu_info(),
+        "cpu": {"model": cpu_name(), "avx512_bf16": cpu_info()["cpu_bf16_native"]},
         "threads": args.threads,
         "source_side": args.side,
         "precision": "fp32",

@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 
+from _machine import cpu_info  # benchmarks/ is on sys.path
 from ganforge.config import DataConfig
 from ganforge.data import load_data
 from ganforge.evaluation import generate
@@ -34,7 +35,7 @@ from ganforge.images import atomic_write_bytes
 from ganforge.metrics.features import load_extractor
 from ganforge.metrics.mode_coverage import stacked_mode_coverage
 from ganforge.version import __version__
-from quality import cpu_info, ganforge_snapshots  # benchmarks/ is on sys.path
+from quality import ganforge_snapshots
 
 RESULTS = Path(__file__).parent / "results" / "mode-coverage-cpu.json"
 STACKED = {

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import platform
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from typing import Any
 
 import torch
 
+from _machine import cpu_info  # benchmarks/ is on sys.path
 from ganforge.config import load_config
 from ganforge.data import load_data
 from ganforge.evaluation import (
@@ -59,21 +59,6 @@ from speed import textbook_loop  # benchmarks/ is on sys.path when this runs as 
 RESULTS = Path(__file__).parent / "results" / "quality-cpu.json"
 METRICS = ["fid", "kid", "pr", "modes"]
 TEXTBOOK_BASE = "dcgan-fashion-mnist"  # the architecture and batch size the textbook loop uses
-
-
-def cpu_info() -> dict[str, Any]:
-    """The CPU model and whether it computes bf16 natively: figures differ between machines."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model in ("", platform.machine()):
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    bf16 = bool({"avx512_bf16", "amx_bf16"} & flags)
-    return {"cpu": model, "cpu_bf16_native": bf16, "cpu_count": os.cpu_count()}
 
 
 def ganforge_snapshots(

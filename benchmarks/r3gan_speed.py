@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from quality import cpu_info  # benchmarks/ is on sys.path
+from _machine import cpu_info  # benchmarks/ is on sys.path
 
 RESULTS = Path(__file__).parent / "results" / "r3gan-speed-cpu.json"
 PRESET = "r3gan-fashion-mnist"

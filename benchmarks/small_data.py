@@ -35,15 +35,15 @@ from typing import Any
 
 import torch
 
+from _machine import cpu_info  # benchmarks/ is on sys.path
 from ganforge.config import load_config
 from ganforge.data import load_data
 from ganforge.evaluation import load_real, reference_for, score_images
 from ganforge.images import atomic_write_bytes
 from ganforge.metrics.features import load_extractor
 from ganforge.version import __version__
-from quality import (  # benchmarks/ is on sys.path
+from quality import (
     METRICS,
-    cpu_info,
     ganforge_snapshots,
     score,
     scores_row,

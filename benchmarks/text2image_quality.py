@@ -17,6 +17,18 @@ captions: what an unconditional model of the same quality scores). fp32 througho
     python benchmarks/text2image_quality.py --table
     python benchmarks/text2image_quality.py --images 1600 --n 200 --out /tmp/t.json   # smoke
 
+``--emoji PACKAGE`` measures instead the colour set of the README: the 64 px Google emoji of npm
+``emoji-datasource-google`` (``PACKAGE`` is the unpacked ``package/`` folder), copied into
+``--work`` with a ``metadata.jsonl`` of their names, short names and categories
+(``text/emoji_captions.py``), trained with the text2image-64 preset (``--resolution`` changes
+its size) and scored by the same evaluator: the folder metric's FD (ImageNet EfficientNet-Lite1
+features, samples composited on white, 2,000 a side at least) and R-precision; it has no
+agreement scores (those are the Fashion-MNIST demo's). Results go to
+``text2image-emoji-cpu.json``.
+
+    python benchmarks/text2image_quality.py --emoji /tmp/emoji/package --images 60000 \
+        --threads 2 --work /tmp/t2i-emoji
+
 Progress is counted in images, not minutes: on a CPU shared with other work the images per
 minute fall several-fold (the result says whether the CPU was shared, ``--shared``); the scores
 after N images do not depend on it. ``--run`` scores an existing run's newest checkpoint, e.g.
@@ -29,34 +41,27 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import platform
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from _machine import cpu_name  # benchmarks/ is on sys.path
 from ganforge.atomic import atomic_write_bytes
 from ganforge.config import load_config
 from ganforge.evaluation import EvalOptions, jsonable, protocol_hash
 from ganforge.runs import load_run
+from ganforge.text.emoji_captions import emoji_captions, read_emoji_json, write_metadata
 from ganforge.train import checkpoint as ckpt
 from ganforge.train.trainer import Trainer
 from ganforge.version import __version__
 
 RESULTS = Path(__file__).parent / "results" / "text2image-quality-cpu.json"
-PRESET = "text2image-fashion"
+EMOJI_RESULTS = RESULTS.with_name("text2image-emoji-cpu.json")
+PRESET, EMOJI_PRESET = "text2image-fashion", "text2image-64"
 SHOWN = ("label", "brightness", "width", "texture")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def score(run_dir: Path, n: int, checkpoint: Path | None = None) -> dict[str, Any]:
@@ -81,8 +86,34 @@ def collect(run_dir: Path) -> list[dict[str, Any]]:
     return sorted(found, key=lambda s: s["images_seen"])
 
 
+def emoji_folder(package: Path, work: Path) -> Path:
+    """The package's 64 px Google emoji copied under ``work`` with their ``metadata.jsonl``."""
+    images = package / "img" / "google" / "64"
+    if not (package / "emoji.json").is_file() or not images.is_dir():
+        raise SystemExit(
+            f"--emoji {package}: expected the unpacked npm package (emoji.json, img/google/64/): "
+            "npm pack emoji-datasource-google && tar xzf emoji-datasource-google-*.tgz"
+        )
+    folder = work / "emoji-captioned"
+    folder.mkdir(parents=True, exist_ok=True)
+    for png in sorted(images.glob("*.png")):
+        if not (folder / png.name).exists():
+            shutil.copyfile(png, folder / png.name)
+    lines, missing = write_metadata(folder, emoji_captions(read_emoji_json(package / "emoji.json")))
+    print(f"emoji: {lines} captioned images ({len(missing)} records without an image)", flush=True)
+    return folder
+
+
 def table(result: dict[str, Any]) -> str:
     """The recorded scores as markdown rows: one per checkpoint scored."""
+    if result.get("data", "").startswith("captioned:"):  # a colour set: no agreement scores
+        rows = ["| images seen | FD-Lite1 | R-precision (blind, real) |", "| --- | --- | --- |"]
+        for s in result["scores"]:
+            m = s["metrics"]
+            rp = f"{m['r_precision']:.3f} ({m['r_precision.blind']:.3f}, {m['r_precision.real']:.3f})"
+            fd = m.get("fd_lite1", float("nan"))
+            rows.append(f"| {s['images_seen']:,} | {fd:.1f} | {rp} |")
+        return "\n".join(rows)
     head = (
         "| images seen | FD-FMNIST | R-precision (blind, real) | class | dark/light "
         "| wide/narrow | plain/patterned |"
@@ -113,13 +144,17 @@ def main() -> None:
     p.add_argument(
         "--collect", action="store_true", help="gather the run's `ganforge eval` results"
     )
-    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--emoji", type=Path, help="the unpacked emoji-datasource-google package")
+    p.add_argument("--resolution", type=int, default=0, help="image size (default: the preset's)")
+    p.add_argument("--out", type=Path, default=None, help="results JSON")
     p.add_argument("--table", action="store_true", help="print the recorded result as markdown")
     args = p.parse_args()
+    args.out = args.out or (EMOJI_RESULTS if args.emoji else RESULTS)
     if args.table:
         print(table(json.loads(args.out.read_text())))
         return
     torch.set_num_threads(args.threads)
+    preset = EMOJI_PRESET if args.emoji else PRESET
     t0 = time.time()
     run_dir = args.run
     if run_dir is None:
@@ -131,7 +166,11 @@ def main() -> None:
             "runtime.progress": False,
             "out_dir": str(args.work),
         }
-        run_dir = Trainer(load_config(PRESET, over)).fit().run_dir
+        if args.emoji:
+            over["data.source"] = f"captioned:{emoji_folder(args.emoji, args.work)}"
+        if args.resolution:
+            over["data.resolution"] = args.resolution
+        run_dir = Trainer(load_config(preset, over)).fit().run_dir
     found = ckpt.list_checkpoints(run_dir / "checkpoints")
     if args.collect:
         scores = collect(run_dir)
@@ -139,7 +178,9 @@ def main() -> None:
         scores = [score(run_dir, args.n, c) for c in (found if args.every else found[-1:])]
     result = {
         "benchmark": "text2image-quality",
-        "preset": PRESET,
+        "preset": preset,
+        "data": load_run(run_dir).cfg.data.source,
+        "resolution": load_run(run_dir).cfg.data.resolution,
         "run": str(run_dir),
         "date": datetime.date.today().isoformat(),
         "machine": {

@@ -8,7 +8,11 @@ import pytest
 import torch
 
 from ganforge.data.dataset import ImageData
-from helpers import random_images
+from helpers import THREADS, WORKERS, random_images
+
+if WORKERS > 1:  # the commands tests start as subprocesses: PyTorch's default thread count,
+    # which runtime.threads=0 keeps, is then the test's own
+    os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +21,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path_factory.mktemp("cache")))
     # Never reach the network: the tests of downloads serve files from 127.0.0.1 and unset this.
     monkeypatch.setenv("GANFORGE_OFFLINE", "1")
-    # 2 threads: the CI machine's cores. GANFORGE_TEST_THREADS=1 when several jobs share them
-    # (oversubscribed torch threads spin-wait on each other, 10x slower or worse).
-    torch.set_num_threads(int(os.environ.get("GANFORGE_TEST_THREADS", "2")))
+    torch.set_num_threads(THREADS)
 
 
 @pytest.fixture

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from ganforge.data.dataset import ImageData
+
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+THREADS = int(os.environ.get("GANFORGE_TEST_THREADS", str(max(1, 2 // WORKERS))))
+"""Torch threads per test process. The suite runs in 2 pytest-xdist workers (README: `pytest -n 2`)
+on the CI machine's 2 cores, so one each; 2 in a single process; GANFORGE_TEST_THREADS overrides.
+Oversubscribed torch threads spin-wait on each other (10x slower or worse)."""
 
 
 def random_images(n: int = 256, channels: int = 1, size: int = 32, classes: int = 10) -> ImageData:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import THREADS
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 NOTEBOOK = DOCS / "tutorial.ipynb"
 
@@ -40,7 +42,7 @@ def test_the_notebook_runs_end_to_end_on_tiny_budgets(tmp_path, monkeypatch):
     monkeypatch.setenv("GANFORGE_TUTORIAL_SCALE", "tiny")
     monkeypatch.setenv("GANFORGE_TUTORIAL_OUT", str(tmp_path / "runs"))
     # The kernel is a new process: the test's thread count, and ganforge from this checkout.
-    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("GANFORGE_TEST_THREADS", "2"))
+    monkeypatch.setenv("OMP_NUM_THREADS", str(THREADS))
     src = str(Path(__file__).resolve().parents[2] / "src")
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))

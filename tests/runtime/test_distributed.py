@@ -23,6 +23,7 @@ from ganforge.config import load_config, preset_names
 from ganforge.runtime import distributed
 from ganforge.train.trainer import Trainer
 from helpers import random_images
+from tiny_text2image import TINY as T2I_TINY
 
 TESTS = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("ddp_jobs.py")
@@ -126,6 +127,9 @@ def _preset_sets(name: str) -> list[str]:
     if cfg.model.task == "r3gan":  # RGB presets read the grey split as RGB; the stage plan of
         # the tiny widths, not the paper's 768 channels
         sets += ["r3gan.widths=[]", "r3gan.max_width=16", "r3gan.group_width=8"]
+    if cfg.model.task == "text2image":  # a small sentence encoder, and a short pre-training
+        # phase (the preset's 25,600 images would be most of this launch's time)
+        sets += [f"{k}={v}" for k, v in T2I_TINY.items() if k.startswith("text2image.")]
     if name == "dcgan-fashion-mnist":
         sets.append("runtime.sync_bn=true")  # CPU: falls back with a note
     return sets

@@ -57,8 +57,13 @@ def test_thresholds_are_per_class_thirds_and_name_the_extremes():
     # Judged against the intended class's median: 0.55 is light for class 0, dark for class 1.
     v = {name: torch.tensor([0.55, 0.55]) for name in PROPERTIES}
     assert above_median(v, torch.tensor([0, 1]), thr)["brightness"].tolist() == [True, False]
-    with pytest.raises(GanforgeError, match="class 2 has no images"):
-        fit_thresholds(props, labels, num_classes=3)
+    # A class with no images (a subset of the classes) takes the thresholds of all of them.
+    whole = fit_thresholds(props, torch.zeros_like(labels), num_classes=1)
+    three = fit_thresholds(props, labels, num_classes=3)
+    assert three.median["brightness"][:2] == thr.median["brightness"]
+    assert three.median["brightness"][2] == whole.median["brightness"][0]
+    with pytest.raises(GanforgeError, match="no images"):
+        fit_thresholds({k: v[:0] for k, v in props.items()}, labels[:0], num_classes=3)
 
 
 def test_thresholds_round_trip_and_malformed_ones_are_refused():

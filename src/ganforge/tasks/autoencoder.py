@@ -44,7 +44,7 @@ from ganforge.losses.reconstruction import mse
 from ganforge.metrics.near_duplicates import center_by_mass
 from ganforge.metrics.psnr_ssim import psnr
 from ganforge.models.autoencoder import Autoencoder, ConvAutoencoder, MLPAutoencoder
-from ganforge.tasks.base import Phase, PhaseLoss, Task
+from ganforge.tasks.base import Phase, PhaseLoss, Task, refuse_options
 from ganforge.tasks.optim import make_optimizer
 from ganforge.tasks.weights import load_weights, pick_weights
 
@@ -198,8 +198,7 @@ class AutoencoderTask(Task):
         device: str | torch.device = "cpu",
         **options: Any,
     ) -> tuple[Encoder, bool]:
-        if options:
-            raise GanforgeError(f"an autoencoder run takes no {', '.join(options)} option")
+        refuse_options(options, "does not apply to an autoencoder run: leave it out")
         weights, used_ema = pick_weights(state, NET, ema)
         shape = (cfg.data.channels, *cfg.data.size)
         ae = build_autoencoder(cfg.autoencoder, shape)

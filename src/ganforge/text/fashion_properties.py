@@ -117,17 +117,21 @@ class Thresholds:
 
 
 def fit_thresholds(props: dict[str, Tensor], labels: Tensor, num_classes: int = 10) -> Thresholds:
-    """The per-class thirds and median of each property of the training images."""
+    """The per-class thirds and median of each property of the training images. A class with
+    no images (a subset of the classes) takes those of all the images: no caption of it is
+    written from them, and a caption asking for it is judged against the whole set."""
     low: dict[str, list[float]] = {}
     median: dict[str, list[float]] = {}
     high: dict[str, list[float]] = {}
     q = torch.tensor([LOW_Q, 0.5, HIGH_Q])
+    if len(labels) == 0:
+        raise GanforgeError("no images: cannot set the caption thresholds")
     for name in PROPERTIES:
         low[name], median[name], high[name] = [], [], []
         for c in range(num_classes):
             values = props[name][labels == c]
             if len(values) == 0:
-                raise GanforgeError(f"class {c} has no images: cannot set its caption thresholds")
+                values = props[name]
             lo, mid, hi = torch.quantile(values.double(), q.double()).tolist()
             low[name].append(lo)
             median[name].append(mid)

@@ -180,7 +180,9 @@ def test_a_run_opens_in_the_directions_it_was_trained_for():
         cls.open(pix, state, direction="BtoA")
     with pytest.raises(GanforgeError, match="^--direction sideways must be AtoB or BtoA$"):
         cls.open(pix, state, direction="sideways")
-    with pytest.raises(GanforgeError, match="^a pix2pix run takes no truncation option$"):
+    with pytest.raises(
+        GanforgeError, match="^--truncation does not apply to a pix2pix run: leave it out$"
+    ):
         cls.open(pix, state, truncation=0.5)
     cyc = load_config("cyclegan-fashion", {"i2i.direction": "BtoA"})
     assert task_class(cyc).network_for(cyc, "BtoA") == "G"

@@ -24,13 +24,14 @@ Zip archives cannot create links: Python's ``zipfile`` writes a stored link as a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import shutil
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ganforge.errors import GanforgeError
@@ -102,10 +103,27 @@ def _refused(archive: Path, why: str) -> GanforgeError:
     )
 
 
-def extract_tar(archive: Path, member_dir: str, dest: Path) -> Path:
-    """Extract ``member_dir`` of a .tar.gz to ``dest`` safely and atomically (see module doc)."""
+def _unreadable(archive: Path, e: BaseException) -> GanforgeError:
+    return GanforgeError(f"cannot extract {archive} ({e}): delete it and it will be fetched again")
+
+
+@contextlib.contextmanager
+def _staged(archive: Path, member_dir: str, dest: Path) -> Iterator[Path]:
+    """A hidden temporary folder next to ``dest`` to extract into; when the body ends without an
+    error its ``member_dir`` is renamed to ``dest``; the folder is always removed."""
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
     try:
+        yield tmp
+        if not (tmp / member_dir).is_dir():
+            raise GanforgeError(f"{archive} has no {member_dir}/ folder: is it the right archive?")
+        os.replace(tmp / member_dir, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def extract_tar(archive: Path, member_dir: str, dest: Path) -> Path:
+    """Extract ``member_dir`` of a .tar.gz to ``dest`` safely and atomically (see module doc)."""
+    with _staged(archive, member_dir, dest) as tmp:
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 members = [
@@ -116,26 +134,16 @@ def extract_tar(archive: Path, member_dir: str, dest: Path) -> Path:
                 tar.extractall(tmp, members=members, filter=links_stay_in(member_dir))
             if (tmp / member_dir).is_dir():
                 _check_symlinks_resolve_inside(tmp / member_dir)
-        except _LinkOutside as e:
-            raise _refused(archive, str(e)) from None
-        except tarfile.FilterError as e:
+        except (_LinkOutside, tarfile.FilterError) as e:
             raise _refused(archive, str(e)) from None
         except (tarfile.TarError, OSError, EOFError) as e:
-            raise GanforgeError(
-                f"cannot extract {archive} ({e}): delete it and it will be downloaded again"
-            ) from None
-        if not (tmp / member_dir).is_dir():
-            raise GanforgeError(f"{archive} has no {member_dir}/ folder: is it the right archive?")
-        os.replace(tmp / member_dir, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            raise _unreadable(archive, e) from None
     return dest
 
 
 def extract_zip(archive: Path, member_dir: str, dest: Path) -> Path:
     """Extract ``member_dir/`` of a zip to ``dest`` atomically, refusing paths that leave it."""
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
-    try:
+    with _staged(archive, member_dir, dest) as tmp:
         try:
             with zipfile.ZipFile(archive) as z:
                 for info in z.infolist():
@@ -149,12 +157,5 @@ def extract_zip(archive: Path, member_dir: str, dest: Path) -> Path:
                         )
                     z.extract(info, tmp)
         except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise GanforgeError(
-                f"cannot extract {archive} ({e}): delete it and it will be fetched again"
-            ) from None
-        if not (tmp / member_dir).is_dir():
-            raise GanforgeError(f"{archive} has no {member_dir}/ folder: is it the right archive?")
-        os.replace(tmp / member_dir, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            raise _unreadable(archive, e) from None
     return dest

@@ -38,6 +38,7 @@ from ganforge.evaluation.translation import evaluate_translator
 from ganforge.inference.translator import Translator
 from ganforge.losses.adversarial import LOSSES, discriminator_prob
 from ganforge.metrics.psnr_ssim import WINDOW, psnr, ssim
+from ganforge.tasks.base import refuse_options
 from ganforge.tasks.i2i.networks import build_i2i_generator, unet_depth
 from ganforge.tasks.two_player import TwoPlayerTask
 from ganforge.tasks.weights import load_weights, pick_weights
@@ -196,8 +197,7 @@ class I2ITask(TwoPlayerTask):
         direction: str | None = None,
         **options: Any,
     ) -> tuple[Translator, bool]:
-        if options:
-            raise GanforgeError(f"a {cfg.model.task} run takes no {', '.join(options)} option")
+        refuse_options(options, f"does not apply to a {cfg.model.task} run: leave it out")
         direction = direction or cfg.i2i.direction
         if direction not in ("AtoB", "BtoA"):
             raise GanforgeError(f"--direction {direction} must be AtoB or BtoA")
