@@ -61,7 +61,8 @@ from ganforge.images import atomic_write_bytes, save_grid, to_uint8
 from ganforge.metrics.features import load_extractor
 from ganforge.train.trainer import Trainer
 from ganforge.version import __version__
-from quality import score, textbook_snapshots
+from quality import load_results, score, textbook_snapshots
+from quality import save_row as quality_save_row
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "folder-race-cpu.json"
@@ -289,18 +290,9 @@ def _fmnist_row(args, name, setup, m, seconds, images, dtype, scores, protocol, 
 # --------------------------------------------------------------------------- results
 
 
-def load_results(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    return {"rows": data.get("rows", []), "protocols": data.get("protocols", {})}
-
-
 def save_row(path: Path, row: dict[str, Any], protocol: dict[str, Any]) -> None:
-    """Append ``row`` (its protocol under its hash) to the results file, atomically, at once."""
-    data = load_results(path)
-    data["rows"].append(row)
-    data["protocols"][row["protocol"]] = protocol
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
+    """quality.py's atomic append of ``row`` and its protocol, then the row's scores printed."""
+    quality_save_row(path, row, protocol)
     shown = {k: row[k] for k in ("run", "minutes", "images") if k in row}
     print(json.dumps({**shown, **{k: v for k, v in row.items() if k.startswith(("kid", "fd"))}}))
 

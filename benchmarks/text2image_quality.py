@@ -50,7 +50,7 @@ import torch
 
 from _machine import cpu_name  # benchmarks/ is on sys.path
 from ganforge.atomic import atomic_write_bytes
-from ganforge.config import load_config
+from ganforge.config import load_config, load_run_config
 from ganforge.evaluation import EvalOptions, jsonable, protocol_hash
 from ganforge.runs import load_run
 from ganforge.text.emoji_captions import emoji_captions, read_emoji_json, write_metadata
@@ -176,11 +176,12 @@ def main() -> None:
         scores = collect(run_dir)
     else:
         scores = [score(run_dir, args.n, c) for c in (found if args.every else found[-1:])]
+    data_cfg = load_run_config(run_dir).data  # the run's own, as trained
     result = {
         "benchmark": "text2image-quality",
         "preset": preset,
-        "data": load_run(run_dir).cfg.data.source,
-        "resolution": load_run(run_dir).cfg.data.resolution,
+        "data": data_cfg.source,
+        "resolution": data_cfg.resolution,
         "run": str(run_dir),
         "date": datetime.date.today().isoformat(),
         "machine": {
