@@ -2,7 +2,7 @@
 
 import pytest
 
-from ganforge.config.text2image import Text2ImageConfig
+from ganforge.config.text2image import OUTPUTS, Text2ImageConfig
 from ganforge.errors import GanforgeError
 
 
@@ -15,3 +15,11 @@ def test_defaults_and_refusals():
         Text2ImageConfig(max_length=0)
     with pytest.raises(GanforgeError, match="magp_every"):
         Text2ImageConfig(magp_every=0)
+    with pytest.raises(GanforgeError, match="g_output='sigmoid' is not one of tanh, linear"):
+        Text2ImageConfig(g_output="sigmoid")
+
+
+def test_the_output_choices_are_the_generators():
+    from ganforge.models import dfgan
+
+    assert OUTPUTS == dfgan.OUTPUTS

@@ -68,3 +68,29 @@ def test_one_pass_over_real_features_judges_any_sentence():
     torch.testing.assert_close(D.judge(feats, s), D(x, s))
     # The sentence enters the output (the one-way head): another sentence, another logit.
     assert not torch.allclose(D.judge(feats, s), D.judge(feats, s.flip(0)))
+
+
+def test_the_linear_output_is_the_tanh_outputs_pre_activation():
+    torch.manual_seed(0)
+    G = DFGANGenerator(z_dim=8, cond_dim=6, channels=3, size=16, width=4, output="linear")
+    with torch.no_grad():  # push the output past [-1, 1], where a tanh G would saturate
+        G.to_image.bias.fill_(3.0)
+    z, s = torch.randn(4, 8), torch.randn(4, 6)
+    raw = G(z, s)
+    assert raw.max() > 1
+    G.tanh = True
+    assert torch.allclose(G(z, s), torch.tanh(raw))
+    # Where the tanh output saturates, its gradient has all but vanished; the linear one has not.
+    G.tanh = False
+    G.zero_grad()
+    G(z, s).mean().backward()
+    linear_grad = G.to_image.bias.grad.abs().min()
+    G.tanh = True
+    G.zero_grad()
+    G(z, s).mean().backward()
+    assert G.to_image.bias.grad.abs().max() < 0.05 * linear_grad
+
+
+def test_an_unknown_output_is_refused():
+    with pytest.raises(ValueError, match="output='sigmoid'"):
+        DFGANGenerator(output="sigmoid")

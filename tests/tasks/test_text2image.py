@@ -106,6 +106,7 @@ def test_a_users_captioned_folder_trains(tmp_path):
     model = load_run(run_dir).require("text")
     ids, notes = model.encode_text(["a red square"])
     assert not notes and model.generate(torch.zeros(1, model.z_dim), ids).shape == (1, 3, 16, 16)
+    assert not model.G.G.tanh  # the preset's linear output, kept by the reopened run
 
 
 def test_the_commands_sample_interpolate_and_export_a_text_run(

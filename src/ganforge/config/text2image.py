@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ganforge.config.checks import number
+from ganforge.config.checks import choice, number
 from ganforge.errors import GanforgeError
+
+# A copy of models/dfgan.OUTPUTS (a test keeps them equal): the config layer does not import torch.
+OUTPUTS = ("tanh", "linear")
 
 
 @dataclass
@@ -54,6 +57,11 @@ class Text2ImageConfig:
     term in G's loss."""
     kl_weight: float = 1.0
     """Weight of CA's KL term (StackGAN: 1)."""
+    g_output: str = "tanh"
+    """tanh (DF-GAN's) | linear: the generator's last activation. linear (no tanh, as StyleGAN2
+    and R3GAN; samples are clamped only when they become pixels) is for images with exactly
+    white or black backgrounds, where a tanh G saturates at the background colour and stops
+    learning (the text2image-64 preset)."""
     magp_weight: float = 2.0
     """k of DF-GAN's matching-aware gradient penalty (Tao et al. 2022: 2); 0 switches it off."""
     magp_power: float = 6.0
@@ -77,6 +85,7 @@ class Text2ImageConfig:
         number(self.pretrain_images, "text2image.pretrain_images", 0, 10**9)
         number(self.pretrain_lr, "text2image.pretrain_lr", 0, 1, lo_open=True)
         number(self.contrastive_scale, "text2image.contrastive_scale", 0, 1000, lo_open=True)
+        choice(self.g_output, OUTPUTS, "text2image.g_output")
         number(self.kl_weight, "text2image.kl_weight", 0, 1e6)
         number(self.magp_weight, "text2image.magp_weight", 0, 1e6)
         number(self.magp_power, "text2image.magp_power", 1, 16)

@@ -14,6 +14,12 @@ the image features, and two convs give one logit. D judges "real and matching" i
 trained with the hinge loss on (real, matching), (fake, matching) and (real, mismatched) pairs
 and regularised by the matching-aware zero-centred gradient penalty (``losses/magp.py``).
 
+Output: the reference ends in tanh. ``output="linear"`` drops it, as StyleGAN2 and R3GAN do
+(samples are clamped to [-1, 1] only when they become pixels): on images whose backgrounds are
+exactly white or black (emoji and sprites composited on a colour), a tanh G chasing the exact
++-1 of the real background saturates, its gradient vanishes and it never recovers (measured on
+the 64 px emoji in the README).
+
 Sizes: the reference trains 256 px with w = 32 (G) and 32 (D); ganforge uses the same shapes at
 32 px (3 blocks) for the grey CPU demo and 64 px (4 blocks) for colour, with w a config value.
 """
@@ -25,6 +31,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+OUTPUTS = ("tanh", "linear")
 
 
 def _channels(width: int, size: int) -> list[int]:
@@ -91,7 +99,8 @@ class GBlock(nn.Module):
 
 
 class DFGANGenerator(nn.Module):
-    """G(z, sentence) -> (B, channels, size, size) in [-1, 1]; z (B, z_dim), sentence (B, cond_dim).
+    """G(z, sentence) -> (B, channels, size, size), in [-1, 1] with the tanh output (unbounded with
+    ``output="linear"``); z (B, z_dim), sentence (B, cond_dim).
 
     The affines see y = [z; sentence] (the reference's ``cond = torch.cat((noise, c), dim=1)``), so
     the noise also modulates every block, not only the first feature map.
@@ -104,9 +113,13 @@ class DFGANGenerator(nn.Module):
         channels: int = 1,
         size: int = 32,
         width: int = 32,
+        output: str = "tanh",
     ) -> None:
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"output={output!r} must be one of {', '.join(OUTPUTS)}")
         self.z_dim, self.cond_dim, self.size = z_dim, cond_dim, size
+        self.tanh = output == "tanh"
         chans = _channels(width, size)
         self.linear = nn.Linear(z_dim, chans[0] * 16)
         self.blocks = nn.ModuleList(
@@ -119,7 +132,8 @@ class DFGANGenerator(nn.Module):
         h = self.linear(z).unflatten(1, (-1, 4, 4))  # (B, 8w, 4, 4); no len(z): export keeps B
         for block in self.blocks:
             h = block(h, y)  # 8, 16, ... size
-        return torch.tanh(self.to_image(F.leaky_relu(h, 0.2)))
+        out = self.to_image(F.leaky_relu(h, 0.2))
+        return torch.tanh(out) if self.tanh else out
 
 
 class DBlock(nn.Module):

@@ -90,7 +90,12 @@ def encoder_for(cfg: Config, vocab_size: int) -> SentenceEncoder:
 def generator_for(cfg: Config) -> DFGANGenerator:
     size = cfg.data.size[0]
     return DFGANGenerator(
-        cfg.model.z_dim, cfg.text2image.text_dim, cfg.data.channels, size, cfg.model.g_width
+        cfg.model.z_dim,
+        cfg.text2image.text_dim,
+        cfg.data.channels,
+        size,
+        cfg.model.g_width,
+        cfg.text2image.g_output,
     )
 
 
