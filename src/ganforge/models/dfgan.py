@@ -16,9 +16,9 @@ and regularised by the matching-aware zero-centred gradient penalty (``losses/ma
 
 Output: the reference ends in tanh. ``output="linear"`` drops it, as StyleGAN2 and R3GAN do
 (samples are clamped to [-1, 1] only when they become pixels): on images whose backgrounds are
-exactly white or black (emoji and sprites composited on a colour), a tanh G chasing the exact
-+-1 of the real background saturates, its gradient vanishes and it never recovers (measured on
-the 64 px emoji in the README).
+exactly white or black (emoji and sprites composited on a colour), a tanh G saturated at the
+background colour, its gradient vanished and it never recovered (the 64 px emoji in the README),
+most likely because tanh can only approach the real background's exact +-1.
 
 Sizes: the reference trains 256 px with w = 32 (G) and 32 (D); ganforge uses the same shapes at
 32 px (3 blocks) for the grey CPU demo and 64 px (4 blocks) for colour, with w a config value.
