@@ -26,8 +26,8 @@ features, samples composited on white, 2,000 a side at least) and R-precision; i
 agreement scores (those are the Fashion-MNIST demo's). Results go to
 ``text2image-emoji-cpu.json``.
 
-    python benchmarks/text2image_quality.py --emoji /tmp/emoji/package --images 60000 \
-        --threads 2 --work /tmp/t2i-emoji
+    python benchmarks/text2image_quality.py --emoji /tmp/emoji/package --images 80000 \
+        --threads 2 --every --work /tmp/t2i-emoji
 
 Progress is counted in images, not minutes: on a CPU shared with other work the images per
 minute fall several-fold (the result says whether the CPU was shared, ``--shared``); the scores
