@@ -305,7 +305,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         "| near copies | date |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r in (r for r in rows if r["part"] == "emoji"):
+    order = {setup: i for i, setup in enumerate(SETUPS)}  # larger set first, then SETUPS' order
+    emoji = [r for r in rows if r["part"] == "emoji"]
+    emoji.sort(key=lambda r: (-r["train_images"], order.get(r["setup"], len(order)), r["minutes"]))
+    for r in emoji:
         copies = r["nn_copy"]["near_copies"]
         out.append(
             f"| {r['train_images']:,} | {r['preset']} | {r['minutes']:g} | {r['images']:,} "
