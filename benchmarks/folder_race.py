@@ -25,9 +25,10 @@ lands in ``benchmarks/results/folder-race-cpu.json`` as soon as it is scored.
 3. **Small data**: ``--fmnist-preset`` on the first 200 Fashion-MNIST training images, 30 min with
    no augmentation and with DiffAugment, FD-FMNIST against the 10,000-image test split.
 
-``--summarise`` turns the emoji rows at 30 min into the CPU entry of
-``src/ganforge/data/recipe_evidence.json``, the ranking ``ganforge train --data folder:PATH``
-reads (data/recipe.py). Times are training wall-clock: run each part alone on an idle machine.
+``--summarise`` turns the emoji rows at 30 min (colour) and the Fashion-MNIST race's two FastGAN
+setups at 20 min (grey) into the CPU entry of ``src/ganforge/data/recipe_evidence.json``, the
+ranking ``ganforge train --data folder:PATH`` reads (data/recipe.py). Times are training
+wall-clock: run each part alone on an idle machine.
 
     python benchmarks/folder_race.py --list
     python benchmarks/folder_race.py --only emoji/full/fastgan          # ~30 min + scoring
@@ -78,6 +79,12 @@ SETUPS = {  # name -> (preset, channels, snapshots in minutes)
     "fastgan-projected": ("fastgan-projected-folder-64", 4, [5, 15, 30]),
 }
 GRID_AT, RANK_AT = 15, 30
+FMNIST_TRAIN = 60_000  # the Debian train split the Fashion-MNIST race trains on
+FMNIST_TWINS = {  # a Fashion-MNIST race setup -> the folder preset that trains the same way
+    "fastgan-fashion-mnist": "fastgan-folder-64",
+    "fastgan-fashion-mnist model.discriminator=projected augment.policy=diffaugment "
+    "g_optim.betas=[0.0,0.99] d_optim.betas=[0.0,0.99]": "fastgan-projected-folder-64",
+}
 FMNIST_MINUTES, TEXTBOOK_MINUTES, SMALL_MINUTES, SMALL_IMAGES = [5, 10, 20], [20], [30], 200
 
 
@@ -336,9 +343,12 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def summarise(path: Path, evidence: Path) -> dict[str, Any]:
-    """The emoji ranking at ``RANK_AT`` minutes per training-set size -> the recipe's CPU entry."""
-    rows = [r for r in load_results(path)["rows"] if r["part"] == "emoji"]
-    at = [r for r in rows if r["minutes"] == RANK_AT]
+    """The race's rankings -> the recipe's CPU entry: per emoji training-set size the colour
+    ranking at ``RANK_AT`` minutes (KID-Lite1, ImageNet features), and the grey ranking of the
+    Fashion-MNIST race at its last snapshot (FD-FMNIST, a referee that never saw ImageNet), each
+    Fashion-MNIST setup named by its folder twin."""
+    rows = load_results(path)["rows"]
+    at = [r for r in rows if r["part"] == "emoji" and r["minutes"] == RANK_AT]
     if not at:
         sys.exit(f"{path} has no emoji rows at {RANK_AT} min yet: run the emoji part first")
     done = {(r["subset"], r["setup"]) for r in at}
@@ -352,13 +362,31 @@ def summarise(path: Path, evidence: Path) -> dict[str, Any]:
         by_size.append(
             {
                 "images": size,
+                "data": "colour",
+                "metric": f"KID-Lite1 x1e3 on held-out emoji at {RANK_AT} min",
+                "referee": "ImageNet features",
                 "ranking": [[r["preset"], round(1e3 * r["kid_lite1"], 2)] for r in ranked],
             }
         )
+    last = max(FMNIST_MINUTES)
+    grey = {
+        FMNIST_TWINS[r["setup"]]: r["fd_fmnist"]
+        for r in rows
+        if r["part"] == "fmnist" and r["minutes"] == last and r["setup"] in FMNIST_TWINS
+    }
+    if len(grey) == len(FMNIST_TWINS):  # both or neither: one setup alone ranks nothing
+        by_size.append(
+            {
+                "images": FMNIST_TRAIN,
+                "data": "grey",
+                "metric": f"FD-FMNIST on Fashion-MNIST at {last} min",
+                "referee": "features that never saw ImageNet",
+                "ranking": [[p, round(v, 2)] for p, v in sorted(grey.items(), key=lambda x: x[1])],
+            }
+        )
     entry = {
-        "metric": f"KID-Lite1 x1e3 on held-out emoji at {RANK_AT} min",
         "source": "benchmarks/results/folder-race-cpu.json",
-        "command": "python benchmarks/folder_race.py --only emoji && --summarise",
+        "command": "python benchmarks/folder_race.py --only emoji,fmnist/best && --summarise",
         "cpu": at[0].get("cpu"),
         "date": max(r["date"] for r in at),
         "by_size": by_size,

@@ -30,6 +30,7 @@ def _folder(tmp_path, n: int, size=(40, 40), mode="RGB", name="imgs"):
     [(30, "diffaugment", "DiffAugment (under 1,000"), (1200, "ada", "adaptive ADA")],
 )
 def test_augmentation_follows_the_number_of_images(tmp_path, n, policy, words, monkeypatch):
+    monkeypatch.setattr(R, "EVIDENCE", tmp_path / "none.json")  # R3GAN, the unmeasured default
     folder = _folder(tmp_path, min(n, 30))
     if n > 30:  # many files without writing them: the count comes from the listing
         real = R.walk_folder
@@ -115,11 +116,22 @@ def test_channels_follow_most_of_the_files_not_one(tmp_path):
 
 RACE = {
     "cpu": {
-        "metric": "fd_lite1 at 30 min",
         "source": "benchmarks/results/folder-race-cpu.json",
         "by_size": [
-            {"images": 300, "ranking": [["dcgan-folder-64", 50.0], ["fastgan-folder-64", 60.0]]},
+            {
+                "images": 300,
+                "data": "colour",
+                "metric": "KID at 30 min",
+                "referee": "ImageNet features",
+                "ranking": [["dcgan-folder-64", 50.0], ["fastgan-folder-64", 60.0]],
+            },
             {"images": 3400, "ranking": [["r3gan-folder-64", 40.0], ["fastgan-folder-64", 45.0]]},
+            {
+                "images": 60000,
+                "data": "grey",
+                "metric": "FD-FMNIST at 20 min",
+                "ranking": [[R.PROJECTED, 20.0], [R.FAST, 26.0]],
+            },
         ],
     }
 }
@@ -140,10 +152,21 @@ def test_the_model_comes_from_the_measured_race_by_device_and_size(tmp_path, mon
     evidence.write_text(json.dumps(RACE))
     # the measured size nearest on a log scale: 500 -> 300, 2000 -> 3400
     preset, why = R.choose_preset(500, "cpu", 3, True)
-    assert preset == "dcgan-folder-64" and "in the CPU folder race at 300 images (50.0 vs" in why
+    assert preset == "dcgan-folder-64" and why == (
+        "best KID at 30 min in the CPU folder race at 300 colour images (50.0 vs "
+        "fastgan-folder-64 60.0; referee: ImageNet features; "
+        "benchmarks/results/folder-race-cpu.json)"
+    )
     assert R.choose_preset(500, "cpu", 4, True)[0] == R.FAST  # DCGAN cannot make RGBA
     assert R.choose_preset(2000, "cpu", 3, True)[0] == "r3gan-folder-64"
     assert R.choose_preset(500, "cuda", 3, True)[0] == R.PROJECTED  # no GPU race: the paper
+    # grey data: only the grey rows count, however far their size; without Lite0, the next
+    preset, why = R.choose_preset(200, "cpu", 1, True)
+    assert preset == R.PROJECTED and "at 60,000 grey images (20.0 vs fastgan-folder-64" in why
+    assert R.choose_preset(200, "cpu", 1, True, imagenet=False)[0] == R.FAST
+    grey_folder = _folder(tmp_path, 12, mode="L", name="digits")
+    rec = R.recipe_for_folder(grey_folder, imagenet=False)
+    assert rec.preset == R.FAST and rec.overrides["data.channels"] == 1
     folder = _folder(tmp_path, 30, mode="RGBA", name="sprites")
     rec = R.recipe_for_folder(folder)
     assert rec.preset == R.FAST and rec.overrides["augment.policy"] == "diffaugment"
@@ -151,10 +174,21 @@ def test_the_model_comes_from_the_measured_race_by_device_and_size(tmp_path, mon
     assert "\n" not in rec.reason
 
 
-def test_the_packaged_evidence_reads():
-    """The committed table parses; a device it has no rows for is None (the fallback)."""
+def test_the_packaged_evidence_reads(tmp_path):
+    """The committed table parses; a device it has no rows for is None (the fallback); where the
+    CPU race is measured, the recipe names a preset of its ranking and the race as its reason."""
     table = json.loads(R.EVIDENCE.read_text())
     assert isinstance(table, dict)
     for device in ("cpu", "cuda"):
         entry = R.measured(device)
         assert entry is None or all(row["ranking"] for row in entry["by_size"])
+    cpu = R.measured("cpu")
+    if cpu is None:
+        pytest.skip("no CPU race in the packaged evidence")
+    ranked = {p for row in cpu["by_size"] for p, _ in row["ranking"]}
+    for mode in ("RGBA", "RGB", "L"):
+        for imagenet in (True, False):
+            folder = _folder(tmp_path, 4, mode=mode, name=f"{mode}{imagenet}")
+            rec = R.recipe_for_folder(folder, imagenet=imagenet)
+            assert rec.preset in ranked and "folder race at" in rec.reason
+            assert imagenet or rec.preset != R.PROJECTED

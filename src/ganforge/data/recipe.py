@@ -10,13 +10,17 @@ repeated without the recipe.
 The rules, and the evidence behind them:
 
 - **Model, by device and data, from measurements.** ``recipe_evidence.json`` (packaged beside this
-  file) holds, per device, the ranking of the folder race (``benchmarks/folder_race.py``: emoji
-  held-out FD on Lite1 after the same training time, at several folder sizes); the recipe takes
-  the best-ranked preset that can make the data's channels and shape at the measured size
-  nearest to the folder's. Where a device has no measurements yet, it says so and falls back: on
-  a CPU to ``r3gan-folder-64`` (the choice before the race); on a GPU to the papers, the projected
-  FastGAN (Sauer et al. 2021, Projected GAN: fastest convergence on small sets) under ``FEW``
-  images when the Lite0 wheel is installed, R3GAN (Huang et al. 2024) from there on.
+  file) holds, per device, the rankings of the folder race (``benchmarks/folder_race.py``): for
+  colour, held-out emoji KID on Lite1 after the same training time at several folder sizes; for
+  grey, the Fashion-MNIST race's FD-FMNIST (a referee that never saw ImageNet, which matters
+  because the projected discriminator's features are ImageNet's: Kynkäänniemi et al. 2023). The
+  recipe takes the best-ranked preset that can make the data's channels and shape, from the
+  rows of the data's kind (grey or colour) at the measured size nearest to the folder's. Where a
+  device has no measurements, it says so and falls back: on a CPU to ``r3gan-folder-64`` (the
+  choice before the race); on a GPU to the papers, the projected FastGAN (Sauer et al. 2021,
+  Projected GAN: fastest convergence on small sets) under ``FEW`` images when the Lite0 wheel is
+  installed, R3GAN (Huang et al. 2024) from there on. Without the Lite0 wheel the projected
+  preset is passed over for the next in the ranking.
 
 - **Augmentation by data size.** DiffAugment (Zhao et al. 2020) is what made 100-shot sets train
   (Obama 100-shot FID 80.2 -> 46.9): below ``FEW`` images its fixed colour, translation and cutout
@@ -58,7 +62,7 @@ from ganforge.data.sources.folder import walk_folder
 from ganforge.errors import DataWarning, GanforgeError
 
 PRESET = "r3gan-folder-64"
-"""The CPU choice until the folder race is measured there (and the GPU one from FEW images on)."""
+"""The CPU fallback where no race is measured (and the GPU choice from FEW images on)."""
 FAST, PROJECTED = "fastgan-folder-64", "fastgan-projected-folder-64"
 EVIDENCE = Path(__file__).with_name("recipe_evidence.json")
 """Per device, the folder race's ranking of presets at each measured folder size."""
@@ -193,14 +197,19 @@ def choose_preset(
 
     record = measured(device)
     if record is not None:
-        row = min(record["by_size"], key=lambda r: abs(math.log(max(r["images"], 1) / max(n, 1))))
+        data = "grey" if channels == 1 else "colour"
+        rows = [r for r in record["by_size"] if r.get("data", "colour") == data]
+        rows = rows or record["by_size"]  # no rows of this kind: the nearest there are
+        row = min(rows, key=lambda r: abs(math.log(max(r["images"], 1) / max(n, 1))))
         ranked = [(p, v) for p, v in row["ranking"] if usable(p)]
         if ranked:
             (best, score), rest = ranked[0], ranked[1:]
             vs = f" vs {rest[0][0]} {rest[0][1]:.1f}" if rest else ""
+            referee = f"; referee: {row['referee']}" if row.get("referee") else ""
             return best, (
-                f"best {record['metric']} in the {kind} folder race at {row['images']:,} images "
-                f"({score:.1f}{vs}; {record['source']})"
+                f"best {row.get('metric') or record.get('metric', 'score')} in the {kind} folder "
+                f"race at {row['images']:,} {row.get('data', 'colour')} images ({score:.1f}{vs}"
+                f"{referee}; {record['source']})"
             )
     if device != "cuda":
         return PRESET, "the CPU default until benchmarks/folder_race.py measures the CPU race"
