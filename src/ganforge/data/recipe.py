@@ -27,8 +27,8 @@ The rules, and the evidence behind them:
   policy; ADA (Karras et al. 2020) tunes its strength to the discriminator's overfitting, which
   suits a few thousand images (MetFaces, 1,336 images: 57.3 -> 18.2), so up to ``MANY``; beyond
   that, flips only (the ADA paper: augmentation stops helping with enough data).
-- **Resolution.** The largest of 32 / 64 px the images cover (no upscaling of small sprites);
-  64 px is the CPU-friendly cap (``--set data.resolution=128`` for more). An aspect that most
+- **Resolution.** The largest of 32 / 64 px the images cover (images under 32 px are brought up
+  to 32); 64 px is the CPU-friendly cap (``--set data.resolution=128`` for more). An aspect that most
   images share and that differs from square by more than ``ASPECT_TOLERANCE`` keeps its shape
   (e.g. [64, 96] for 2:3 photos), from the sizes the R3GAN networks build.
 - **Channels, by most of the files.** 4 (RGBA, generated transparency) when most sampled files carry
