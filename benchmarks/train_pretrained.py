@@ -47,9 +47,9 @@ RECIPES: dict[str, dict] = {
         "images": 300_000,
         "summary": "conditional DCGAN (Mirza & Osindero 2014): one of the 10 classes per sample",
         "notes": [
-            "Stopped early: the run was planned for 300,000 images (the preset's default), but the "
-            "shared 2-core CPU it trained on was saturated, and it was packed when the time ran "
-            "out; continue it with `ganforge train --resume RUN` and pack it again.",
+            "Trained to the preset's full 300,000 images on 2026-12-07, one thread, alone on a "
+            "2-core AMD EPYC (fp32), about 42 minutes; it replaced an earlier pack that had "
+            "stopped at 36,992 images (FD-FMNIST 95.6).",
         ],
     },
 }
