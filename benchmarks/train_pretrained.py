@@ -48,7 +48,7 @@ RECIPES: dict[str, dict] = {
         "summary": "conditional DCGAN (Mirza & Osindero 2014): one of the 10 classes per sample",
         "notes": [
             "Trained to the preset's full 300,000 images on 2026-12-07, one thread, alone on a "
-            "2-core AMD EPYC (fp32), about 42 minutes; it replaced an earlier pack that had "
+            "2-core AMD EPYC (fp32), 40.5 minutes of training; it replaced an earlier pack that had "
             "stopped at 36,992 images (FD-FMNIST 95.6).",
         ],
     },

@@ -207,7 +207,7 @@ def choose_preset(
             vs = f" vs {rest[0][0]} {rest[0][1]:.1f}" if rest else ""
             referee = f"; referee: {row['referee']}" if row.get("referee") else ""
             return best, (
-                f"best {row.get('metric') or record.get('metric', 'score')} in the {kind} folder "
+                f"best {row.get('metric', 'score')} in the {kind} folder "
                 f"race at {row['images']:,} {row.get('data', 'colour')} images ({score:.1f}{vs}"
                 f"{referee}; {record['source']})"
             )
